@@ -1,0 +1,174 @@
+//! The one place that builds ffmpeg and ffprobe argument vectors.
+//!
+//! Every command reel runs is an argument vector (never a shell line) built here, so the
+//! hardening is applied once for all: `-nostdin`, `-hide_banner`, `-n` (never `-y`: reel
+//! decides about overwriting), inputs as `file:` paths so a name can never become a
+//! protocol (`concat:x.mp4`, `http:…`), `-protocol_whitelist file` and a demuxer whitelist
+//! on every input (an `.mp4` that is really an HLS playlist is not opened as one), and
+//! still images read with `-f image2 -pattern_type none` so `%d` in a name is literal.
+
+use crate::filter::secs;
+use crate::media::ALLOWED_DEMUXERS;
+use crate::Rational;
+use serde::{Deserialize, Serialize};
+
+/// How an input is opened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum InputKind {
+    /// An audio/video file.
+    Media,
+    /// A still image repeated as a video stream at `framerate`.
+    StillImage { framerate: Rational },
+    /// A concat-demuxer list written by reel into the work folder.
+    ConcatList,
+}
+
+/// One `-i` of an ffmpeg command, with its input options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Input {
+    /// An absolute path, or a name inside the job's work folder for lists reel writes.
+    pub path: String,
+    pub kind: InputKind,
+    /// `-ss` before `-i` (input seeking).
+    pub seek: Option<f64>,
+    /// `-t` before `-i`.
+    pub duration: Option<f64>,
+}
+
+impl Input {
+    pub fn media(path: impl Into<String>) -> Self {
+        Self { path: path.into(), kind: InputKind::Media, seek: None, duration: None }
+    }
+}
+
+/// Prefixes a path with `file:` so ffmpeg cannot read it as a protocol or an option.
+pub fn file_url(path: &str) -> String {
+    format!("file:{path}")
+}
+
+/// The input options and `-i` for one input.
+pub fn input_args(input: &Input) -> Vec<String> {
+    let mut a: Vec<String> = Vec::new();
+    let mut push = |s: &str| a.push(s.to_owned());
+    push("-protocol_whitelist");
+    push("file");
+    match &input.kind {
+        InputKind::Media => {
+            push("-format_whitelist");
+            push(ALLOWED_DEMUXERS);
+        }
+        InputKind::StillImage { framerate } => {
+            push("-f");
+            push("image2");
+            push("-pattern_type");
+            push("none");
+            push("-loop");
+            push("1");
+            push("-framerate");
+            push(&framerate.to_string());
+        }
+        InputKind::ConcatList => {
+            push("-f");
+            push("concat");
+            push("-safe");
+            push("1");
+            push("-format_whitelist");
+            push(&format!("concat,{ALLOWED_DEMUXERS}"));
+        }
+    }
+    if let Some(ss) = input.seek {
+        push("-ss");
+        push(&secs(ss));
+    }
+    if let Some(t) = input.duration {
+        push("-t");
+        push(&secs(t));
+    }
+    push("-i");
+    push(&file_url(&input.path));
+    a
+}
+
+/// An ffmpeg command as data: global options, inputs, output options, one output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FfmpegCommand {
+    /// Options before the first input (besides the hardening ones, added by [`Self::to_args`]).
+    pub global: Vec<String>,
+    pub inputs: Vec<Input>,
+    /// Options between the last input and the output.
+    pub output_options: Vec<String>,
+    /// The output file, a name inside the job's work folder.
+    pub output: String,
+}
+
+impl FfmpegCommand {
+    /// The argument vector (without the program name).
+    pub fn to_args(&self) -> Vec<String> {
+        let mut a: Vec<String> = ["-hide_banner", "-nostdin", "-n", "-loglevel", "warning"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        a.extend(self.global.iter().cloned());
+        for input in &self.inputs {
+            a.extend(input_args(input));
+        }
+        a.extend(self.output_options.iter().cloned());
+        a.push(file_url(&self.output));
+        a
+    }
+}
+
+/// ffprobe arguments for `reel probe`: format, streams and the first video stream's packet
+/// flags (for keyframes) in one run, as JSON, without decoding.
+pub fn ffprobe_args(path: &str) -> Vec<String> {
+    [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        ALLOWED_DEMUXERS,
+        "-print_format",
+        "json=compact=1",
+        "-show_format",
+        "-show_streams",
+        "-show_entries",
+        "packet=stream_index,pts_time,dts_time,flags",
+        "-show_packets",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .chain(std::iter::once(file_url(path)))
+    .collect()
+}
+
+/// ffprobe arguments for a still image (no packet listing needed).
+pub fn ffprobe_image_args(path: &str) -> Vec<String> {
+    [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-protocol_whitelist",
+        "file",
+        "-f",
+        "image2",
+        "-pattern_type",
+        "none",
+        "-print_format",
+        "json=compact=1",
+        "-show_format",
+        "-show_streams",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .chain(std::iter::once(file_url(path)))
+    .collect()
+}
+
+/// Renders an argument vector as one shell-escaped line, for logs and `--verbose`.
+pub fn shell_line(program: &str, args: &[String]) -> String {
+    let mut words = vec![program.to_owned()];
+    words.extend(args.iter().cloned());
+    shell_words::join(words)
+}

@@ -1,0 +1,747 @@
+//! Timeline format v1: the serde types a timeline file is read into, and the validated
+//! model the planner works from.
+//!
+//! Reading happens in two layers. [`parse`] checks everything that needs no media:
+//! JSON syntax, unknown fields, types, the version, `out > in`, negative times, overlay
+//! `end > start`, exactly one of `image`/`text`/`video`. It reports every problem it finds,
+//! each with its JSON path. [`crate::validate`] then checks the timeline against probed
+//! media (files exist and are media, `in`/`out` inside the source).
+
+use crate::time::Time;
+use crate::Rational;
+use schemars::JsonSchema;
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// The only timeline format version this reel reads.
+pub const FORMAT_VERSION: u64 = 1;
+
+// ---------------------------------------------------------------------------------------
+// The file as written.
+// ---------------------------------------------------------------------------------------
+
+/// A timeline file, field for field as timeline v1 defines it.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "reel timeline v1")]
+pub struct TimelineFile {
+    /// Format version: `1`.
+    pub reel: u64,
+    /// Export settings; every field is optional.
+    #[serde(default)]
+    pub output: OutputSettings,
+    /// The main track: items play back to back; the export is as long as their sum.
+    pub video: Vec<VideoItem>,
+    /// Images, text and videos drawn over the main track during `[start, end)`.
+    #[serde(default)]
+    pub overlays: Vec<OverlayItem>,
+    /// Extra audio mixed over the main track's audio.
+    #[serde(default)]
+    pub audio: Vec<AudioItem>,
+}
+
+/// `output`: export settings. A field left out takes its value from the command line,
+/// the user's settings file, or the built-in default, in that order.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSettings {
+    /// Output width in pixels (default 1920), or `"source"`: the first clip's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<Dimension>,
+    /// Output height in pixels (default 1080), or `"source"`: the first clip's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<Dimension>,
+    /// Frames per second (default 60): a number, `"30000/1001"`, or `"source"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fps: Option<FrameRateSetting>,
+    /// `"h264"` (default) or `"hevc"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_codec: Option<VideoCodec>,
+    /// `"draft"`, `"preview"`, `"production"` or `"auto"` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Preset>,
+    /// `"auto"` (default), `"cpu"`, or an ffmpeg encoder name such as `"h264_nvenc"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder: Option<String>,
+    /// Constant-quality override (CRF / CQ); lower is better. reel addition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<u8>,
+    /// AAC bitrate, default `"192k"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_bitrate: Option<String>,
+    /// Default 48000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_sample_rate: Option<u32>,
+    /// Default 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_channels: Option<u32>,
+    /// Default true; `false` lets stream-copy cuts start at the keyframe before `in`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_accurate: Option<bool>,
+}
+
+/// A width or height: pixels, or `"source"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Pixels(u32),
+    Source,
+}
+
+/// A frame rate: exact rational, or `"source"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameRateSetting {
+    Rate(Rational),
+    Source,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoCodec {
+    #[default]
+    H264,
+    Hevc,
+}
+
+impl VideoCodec {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::H264 => "h264",
+            Self::Hevc => "hevc",
+        }
+    }
+}
+
+/// Encoding speed/quality trade-off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// Fastest; for checking an edit.
+    Draft,
+    /// Fast, good enough to share for review.
+    Preview,
+    /// Slow, for the final file.
+    Production,
+    /// Chosen from the output resolution and duration.
+    #[default]
+    Auto,
+}
+
+impl Preset {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Preview => "preview",
+            Self::Production => "production",
+            Self::Auto => "auto",
+        }
+    }
+}
+
+/// An item of the main track: a clip (`source`) or a gap (`gap`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VideoItem {
+    /// Clip: path of the source file, relative to the timeline's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Gap: its length in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap: Option<Time>,
+    /// Clip: source time where it starts (default 0).
+    #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
+    pub in_: Option<Time>,
+    /// Clip: source time where it ends (default: the source's end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out: Option<Time>,
+    /// Clip: false mutes it (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<bool>,
+    /// Clip: audio gain (default 1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<f64>,
+    /// Gap: its colour (default black).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+}
+
+/// An overlay: exactly one of `image`, `text` or `video`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OverlayItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video: Option<String>,
+    /// Video overlays: source time to start from (default 0).
+    #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
+    pub in_: Option<Time>,
+    /// Output time where it appears.
+    pub start: Time,
+    /// Output time where it disappears (not shown at `end`).
+    pub end: Time,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<Position>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<Position>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opacity: Option<f64>,
+    /// Text: font size in pixels (default 48).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u32>,
+    /// Text: colour, a name or `#rrggbb` (default white).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// Text: a font family name (default: a sans font).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font: Option<String>,
+    /// Text: draw a box behind it (default false).
+    #[serde(default, rename = "box", skip_serializing_if = "Option::is_none")]
+    pub boxed: Option<bool>,
+}
+
+/// An overlay coordinate: pixels from the top-left, or `"center"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    Pixels(i32),
+    Center,
+}
+
+/// An extra audio track mixed over the main track.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AudioItem {
+    pub source: String,
+    #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
+    pub in_: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out: Option<Time>,
+    /// Output time where it begins (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<f64>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Keyword-or-value fields, with messages that say what is allowed.
+// ---------------------------------------------------------------------------------------
+
+macro_rules! keyword_or {
+    ($ty:ident, $keyword:literal, $variant:ident, $expecting:literal, $schema:expr,
+     |$v:ident| $from_num:expr, |$s:ident| $from_str:expr, |$me:ident| $to:expr) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_f64<E: de::Error>(self, $v: f64) -> Result<$ty, E> {
+                        $from_num.ok_or_else(|| E::custom(concat!("expected ", $expecting)))
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
+                        self.visit_f64(v as f64)
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
+                        self.visit_f64(v as f64)
+                    }
+                    fn visit_str<E: de::Error>(self, $s: &str) -> Result<$ty, E> {
+                        if $s == $keyword {
+                            return Ok($ty::$variant);
+                        }
+                        $from_str.ok_or_else(|| {
+                            E::custom(format!(concat!("{:?} is not ", $expecting), $s))
+                        })
+                    }
+                }
+                deserializer.deserialize_any(V)
+            }
+        }
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let $me = self;
+                $to.serialize(serializer)
+            }
+        }
+        impl JsonSchema for $ty {
+            fn schema_name() -> String {
+                stringify!($ty).to_owned()
+            }
+            fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+                serde_json::from_value($schema).expect("static schema")
+            }
+        }
+    };
+}
+
+keyword_or!(
+    Dimension, "source", Source,
+    "a positive whole number of pixels or \"source\"",
+    serde_json::json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 16384}, {"const": "source"}]}),
+    |v| (v.fract() == 0.0 && (1.0..=16384.0).contains(&v)).then(|| Dimension::Pixels(v as u32)),
+    |s| None::<Dimension>,
+    |me| match me { Dimension::Pixels(p) => serde_json::json!(p), Dimension::Source => serde_json::json!("source") }
+);
+
+keyword_or!(
+    FrameRateSetting, "source", Source,
+    "a frame rate (60, 29.97, \"30000/1001\") or \"source\"",
+    serde_json::json!({"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": 1000}, {"type": "string", "pattern": "^[0-9]+(/[0-9]+)?$"}, {"const": "source"}]}),
+    |v| Rational::from_f64(v).filter(|r| r.as_f64() <= 1000.0).map(FrameRateSetting::Rate),
+    |s| Rational::parse(s).filter(|r| r.as_f64() <= 1000.0).map(FrameRateSetting::Rate),
+    |me| match me { FrameRateSetting::Rate(r) => serde_json::json!(r.to_string()), FrameRateSetting::Source => serde_json::json!("source") }
+);
+
+keyword_or!(
+    Position, "center", Center,
+    "a whole number of pixels or \"center\"",
+    serde_json::json!({"anyOf": [{"type": "integer"}, {"const": "center"}]}),
+    |v| (v.fract() == 0.0 && v.abs() <= 100_000.0).then(|| Position::Pixels(v as i32)),
+    |s| None::<Position>,
+    |me| match me { Position::Pixels(p) => serde_json::json!(p), Position::Center => serde_json::json!("center") }
+);
+
+// ---------------------------------------------------------------------------------------
+// The validated model.
+// ---------------------------------------------------------------------------------------
+
+/// A timeline that passed structural validation: times in seconds, paths resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Timeline {
+    pub output: OutputSettings,
+    pub items: Vec<Item>,
+    pub overlays: Vec<Overlay>,
+    pub audio: Vec<AudioTrack>,
+}
+
+/// A reference to a file named in the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct SourceRef {
+    /// The absolute path (the timeline's folder joined with what was written).
+    pub path: String,
+    /// What the timeline says, for messages.
+    pub written: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Item {
+    Clip(Clip),
+    Gap(Gap),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Clip {
+    pub source: SourceRef,
+    pub in_s: f64,
+    /// `None`: to the source's end (known once the source is probed).
+    pub out_s: Option<f64>,
+    pub audio: bool,
+    pub volume: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    pub duration: f64,
+    pub color: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum OverlayKind {
+    Image { source: SourceRef },
+    Text { text: String, size: u32, color: String, font: Option<String>, boxed: bool },
+    Video { source: SourceRef, in_s: f64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Overlay {
+    pub kind: OverlayKind,
+    pub start: f64,
+    pub end: f64,
+    pub x: Position,
+    pub y: Position,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub opacity: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AudioTrack {
+    pub source: SourceRef,
+    pub in_s: f64,
+    pub out_s: Option<f64>,
+    pub start: f64,
+    pub volume: f64,
+}
+
+impl Timeline {
+    /// Every file the timeline reads, once each, in order of first mention.
+    pub fn sources(&self) -> Vec<&SourceRef> {
+        let mut out: Vec<&SourceRef> = Vec::new();
+        let mut push = |s: &'_ SourceRef| {
+            if !out.iter().any(|o| o.path == s.path) {
+                out.push(s);
+            }
+        };
+        let mut all: Vec<&SourceRef> = Vec::new();
+        for item in &self.items {
+            if let Item::Clip(c) = item {
+                all.push(&c.source);
+            }
+        }
+        for o in &self.overlays {
+            match &o.kind {
+                OverlayKind::Image { source } | OverlayKind::Video { source, .. } => all.push(source),
+                OverlayKind::Text { .. } => {}
+            }
+        }
+        for a in &self.audio {
+            all.push(&a.source);
+        }
+        for s in all {
+            push(s);
+        }
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors.
+// ---------------------------------------------------------------------------------------
+
+/// One thing wrong with a timeline, at a JSON path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// JSON path such as `video[2].out`; empty for the whole document.
+    pub path: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { path: path.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Why a timeline was refused. Every problem found is listed, not just the first.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct TimelineError {
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for TimelineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        writeln!(f, "the timeline has {n} problem{}:", if n == 1 { "" } else { "s" })?;
+        for p in &self.problems {
+            writeln!(f, "  {p}")?;
+        }
+        write!(f, "Fix these in the timeline file and run again; `reel schema` prints the format.")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing and structural validation.
+// ---------------------------------------------------------------------------------------
+
+/// Reads a timeline from JSON text. `base_dir` is the absolute folder of the timeline
+/// file; relative paths are joined to it.
+pub fn parse(json: &str, base_dir: &str) -> Result<Timeline, TimelineError> {
+    let file = parse_file(json)?;
+    from_file(&file, base_dir)
+}
+
+/// Reads the JSON into [`TimelineFile`], with the JSON path of a type or field error.
+pub fn parse_file(json: &str) -> Result<TimelineFile, TimelineError> {
+    // Check the version first, so a version-2 file says so instead of listing fields.
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(json) {
+        match map.get("reel") {
+            None => {
+                return Err(one("reel", "missing: a timeline starts with \"reel\": 1"));
+            }
+            Some(v) if v.as_u64() != Some(FORMAT_VERSION) => {
+                return Err(one(
+                    "reel",
+                    format!("version {v} is not supported; this reel reads timeline version 1"),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let de = &mut serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize::<_, TimelineFile>(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = if inner.is_syntax() || inner.is_eof() {
+            format!("not valid JSON: {inner}")
+        } else {
+            // serde_json appends " at line L column C"; keep it, it helps in big files.
+            inner.to_string()
+        };
+        let path = if path == "." { String::new() } else { path };
+        one(path, message)
+    })
+}
+
+fn one(path: impl Into<String>, message: impl Into<String>) -> TimelineError {
+    TimelineError { problems: vec![Problem::new(path, message)] }
+}
+
+/// Joins a path written in a timeline to the timeline's folder (lexically: no I/O).
+pub fn resolve_path(base_dir: &str, written: &str) -> String {
+    let is_absolute = written.starts_with('/')
+        || written.starts_with('\\')
+        || (written.len() > 2 && written.as_bytes()[1] == b':' && written.as_bytes()[0].is_ascii_alphabetic());
+    if is_absolute || base_dir.is_empty() {
+        return written.to_owned();
+    }
+    let sep = if base_dir.contains('\\') && !base_dir.contains('/') { '\\' } else { '/' };
+    let mut joined = base_dir.trim_end_matches(['/', '\\']).to_owned();
+    let mut rest = written;
+    while let Some(stripped) = rest.strip_prefix("./") {
+        rest = stripped;
+    }
+    joined.push(sep);
+    joined.push_str(rest);
+    joined
+}
+
+/// A colour as ffmpeg's colour syntax takes it, limited to names and `#rrggbb[aa]` so a
+/// timeline cannot smuggle filter syntax through it.
+pub fn is_valid_color(c: &str) -> bool {
+    let hex = c.strip_prefix('#').or_else(|| c.strip_prefix("0x"));
+    match hex {
+        Some(h) => (h.len() == 6 || h.len() == 8) && h.chars().all(|ch| ch.is_ascii_hexdigit()),
+        None => !c.is_empty() && c.len() <= 32 && c.chars().all(|ch| ch.is_ascii_alphabetic()),
+    }
+}
+
+/// Structural validation of a parsed file: everything that can be checked without media.
+pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, TimelineError> {
+    let mut problems = Vec::new();
+    let mut check_time = |path: String, t: Option<Time>, problems: &mut Vec<Problem>| {
+        if let Some(t) = t {
+            if t.0 < 0.0 {
+                problems.push(Problem::new(path, format!("{} s is negative; times start at 0", t.0)));
+            }
+        }
+    };
+    let source = |written: &str| SourceRef { path: resolve_path(base_dir, written), written: written.to_owned() };
+
+    let o = &file.output;
+    if let Some(r) = o.audio_sample_rate {
+        if !(8000..=192_000).contains(&r) {
+            problems.push(Problem::new("output.audio_sample_rate", format!("{r} Hz is outside 8000..192000")));
+        }
+    }
+    if let Some(c) = o.audio_channels {
+        if !(1..=8).contains(&c) {
+            problems.push(Problem::new("output.audio_channels", format!("{c} channels is outside 1..8")));
+        }
+    }
+    if let Some(b) = &o.audio_bitrate {
+        if !is_valid_bitrate(b) {
+            problems.push(Problem::new("output.audio_bitrate", format!("{b:?} is not a bitrate such as \"192k\"")));
+        }
+    }
+    if let Some(e) = &o.encoder {
+        if e.is_empty() || !e.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            problems.push(Problem::new("output.encoder", format!("{e:?} is not \"auto\", \"cpu\" or an encoder name")));
+        }
+    }
+    if let Some(q) = o.quality {
+        if q > 51 {
+            problems.push(Problem::new("output.quality", format!("{q} is outside 0..51 (lower is better)")));
+        }
+    }
+
+    if file.video.is_empty() {
+        problems.push(Problem::new("video", "is empty: the main track needs at least one clip or gap"));
+    }
+    let mut items = Vec::with_capacity(file.video.len());
+    for (i, v) in file.video.iter().enumerate() {
+        let at = |field: &str| if field.is_empty() { format!("video[{i}]") } else { format!("video[{i}].{field}") };
+        match (&v.source, v.gap) {
+            (Some(_), Some(_)) => problems.push(Problem::new(at(""), "has both \"source\" and \"gap\"; an item is a clip or a gap")),
+            (None, None) => problems.push(Problem::new(at(""), "needs \"source\" (a clip) or \"gap\" (seconds of colour)")),
+            (None, Some(gap)) => {
+                for (name, set) in [("in", v.in_.is_some()), ("out", v.out.is_some()), ("audio", v.audio.is_some()), ("volume", v.volume.is_some())] {
+                    if set {
+                        problems.push(Problem::new(at(name), "applies to clips, not gaps"));
+                    }
+                }
+                if gap.0 <= 0.0 {
+                    problems.push(Problem::new(at("gap"), format!("{} s: a gap must be longer than 0 s", gap.0)));
+                }
+                let color = v.color.clone().unwrap_or_else(|| "black".to_owned());
+                if !is_valid_color(&color) {
+                    problems.push(Problem::new(at("color"), format!("{color:?} is not a colour name or #rrggbb")));
+                }
+                items.push(Item::Gap(Gap { duration: gap.0, color }));
+            }
+            (Some(path), None) => {
+                if v.color.is_some() {
+                    problems.push(Problem::new(at("color"), "applies to gaps, not clips"));
+                }
+                check_path(&at("source"), path, &mut problems);
+                check_time(at("in"), v.in_, &mut problems);
+                check_time(at("out"), v.out, &mut problems);
+                if let (Some(a), Some(b)) = (v.in_, v.out) {
+                    if b.0 <= a.0 && a.0 >= 0.0 {
+                        problems.push(Problem::new(at("out"), format!("{} s is not after in ({} s); a clip needs out > in", b.0, a.0)));
+                    }
+                }
+                let volume = v.volume.unwrap_or(1.0);
+                check_volume(&at("volume"), volume, &mut problems);
+                items.push(Item::Clip(Clip {
+                    source: source(path),
+                    in_s: v.in_.map_or(0.0, Time::seconds),
+                    out_s: v.out.map(Time::seconds),
+                    audio: v.audio.unwrap_or(true),
+                    volume,
+                }));
+            }
+        }
+    }
+
+    let mut overlays = Vec::with_capacity(file.overlays.len());
+    for (i, o) in file.overlays.iter().enumerate() {
+        let at = |field: &str| if field.is_empty() { format!("overlays[{i}]") } else { format!("overlays[{i}].{field}") };
+        check_time(at("start"), Some(o.start), &mut problems);
+        check_time(at("end"), Some(o.end), &mut problems);
+        if o.end.0 <= o.start.0 {
+            problems.push(Problem::new(at("end"), format!("{} s is not after start ({} s); an overlay needs end > start", o.end.0, o.start.0)));
+        }
+        let opacity = o.opacity.unwrap_or(1.0);
+        if !(0.0..=1.0).contains(&opacity) {
+            problems.push(Problem::new(at("opacity"), format!("{opacity} is outside 0..1")));
+        }
+        for (name, v) in [("width", o.width), ("height", o.height)] {
+            if v == Some(0) || v.is_some_and(|v| v > 16384) {
+                problems.push(Problem::new(at(name), "must be between 1 and 16384 pixels"));
+            }
+        }
+        let text_only = [("size", o.size.is_some()), ("color", o.color.is_some()), ("font", o.font.is_some()), ("box", o.boxed.is_some())];
+        let kinds = usize::from(o.image.is_some()) + usize::from(o.text.is_some()) + usize::from(o.video.is_some());
+        if kinds != 1 {
+            problems.push(Problem::new(at(""), "needs exactly one of \"image\", \"text\" or \"video\""));
+            continue;
+        }
+        if o.video.is_none() && o.in_.is_some() {
+            problems.push(Problem::new(at("in"), "applies to video overlays only"));
+        }
+        let kind = if let Some(text) = &o.text {
+            if text.is_empty() {
+                problems.push(Problem::new(at("text"), "is empty"));
+            }
+            let color = o.color.clone().unwrap_or_else(|| "white".to_owned());
+            if !is_valid_color(&color) {
+                problems.push(Problem::new(at("color"), format!("{color:?} is not a colour name or #rrggbb")));
+            }
+            let size = o.size.unwrap_or(48);
+            if size == 0 || size > 2000 {
+                problems.push(Problem::new(at("size"), format!("{size} is outside 1..2000 pixels")));
+            }
+            if let Some(font) = &o.font {
+                if font.is_empty() || font.len() > 200 || font.chars().any(char::is_control) {
+                    problems.push(Problem::new(at("font"), "is not a font family name"));
+                }
+            }
+            OverlayKind::Text { text: text.clone(), size, color, font: o.font.clone(), boxed: o.boxed.unwrap_or(false) }
+        } else {
+            for (name, set) in text_only {
+                if set {
+                    problems.push(Problem::new(at(name), "applies to text overlays only"));
+                }
+            }
+            if let Some(path) = &o.image {
+                check_path(&at("image"), path, &mut problems);
+                OverlayKind::Image { source: source(path) }
+            } else {
+                let path = o.video.as_deref().unwrap_or_default();
+                check_path(&at("video"), path, &mut problems);
+                check_time(at("in"), o.in_, &mut problems);
+                OverlayKind::Video { source: source(path), in_s: o.in_.map_or(0.0, Time::seconds) }
+            }
+        };
+        overlays.push(Overlay {
+            kind,
+            start: o.start.0,
+            end: o.end.0,
+            x: o.x.unwrap_or(Position::Pixels(0)),
+            y: o.y.unwrap_or(Position::Pixels(0)),
+            width: o.width,
+            height: o.height,
+            opacity,
+        });
+    }
+
+    let mut audio = Vec::with_capacity(file.audio.len());
+    for (i, a) in file.audio.iter().enumerate() {
+        let at = |field: &str| format!("audio[{i}].{field}");
+        check_path(&at("source"), &a.source, &mut problems);
+        check_time(at("in"), a.in_, &mut problems);
+        check_time(at("out"), a.out, &mut problems);
+        check_time(at("start"), a.start, &mut problems);
+        if let (Some(x), Some(y)) = (a.in_, a.out) {
+            if y.0 <= x.0 && x.0 >= 0.0 {
+                problems.push(Problem::new(at("out"), format!("{} s is not after in ({} s); an audio item needs out > in", y.0, x.0)));
+            }
+        }
+        let volume = a.volume.unwrap_or(1.0);
+        check_volume(&at("volume"), volume, &mut problems);
+        audio.push(AudioTrack {
+            source: source(&a.source),
+            in_s: a.in_.map_or(0.0, Time::seconds),
+            out_s: a.out.map(Time::seconds),
+            start: a.start.map_or(0.0, Time::seconds),
+            volume,
+        });
+    }
+
+    if problems.is_empty() {
+        Ok(Timeline { output: file.output.clone(), items, overlays, audio })
+    } else {
+        Err(TimelineError { problems })
+    }
+}
+
+fn check_path(path: &str, written: &str, problems: &mut Vec<Problem>) {
+    if written.is_empty() {
+        problems.push(Problem::new(path, "is empty; give a file path"));
+    } else if written.contains('\0') {
+        problems.push(Problem::new(path, "contains a NUL character"));
+    }
+}
+
+fn check_volume(path: &str, volume: f64, problems: &mut Vec<Problem>) {
+    if !(0.0..=100.0).contains(&volume) {
+        problems.push(Problem::new(path, format!("{volume} is outside 0..100")));
+    }
+}
+
+/// `"192k"`, `"1.5M"`, `"128000"`.
+pub fn is_valid_bitrate(b: &str) -> bool {
+    let digits = b.strip_suffix(['k', 'K', 'M']).unwrap_or(b);
+    !digits.is_empty()
+        && digits.len() <= 10
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.parse::<f64>().is_ok_and(|v| v > 0.0)
+}

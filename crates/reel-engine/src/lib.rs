@@ -1,0 +1,1 @@
+//! reel engine: ffmpeg discovery, probing, doctor, running plans.

@@ -1,0 +1,172 @@
+//! reel's wire format: what other programs read from reel.
+//!
+//! This crate is the stable, documented interface for programs that drive reel (an
+//! Electron main process spawning `reel export --progress jsonl`, a CI script reading
+//! `--json`). It holds the JSON Lines events, the export report and the exit codes, and
+//! nothing else. Changes here are additive: new event types and new fields may appear;
+//! existing ones keep their names and meaning. Readers must ignore what they do not know.
+//!
+//! # JSON Lines
+//! With `--progress jsonl`, stdout carries one JSON object per line and nothing else (logs
+//! and human messages go to stderr). Each line is an envelope
+//! `{"type": "<event>", "data": {…}}`; see [`Event`] for each type.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Process exit codes, the same for every `reel` subcommand.
+pub mod exit {
+    /// The command did what was asked.
+    pub const OK: i32 = 0;
+    /// The export ran and failed: ffmpeg failed, or the written file did not pass checks.
+    pub const EXPORT_FAILED: i32 = 1;
+    /// The command line was wrong (unknown flag, missing argument).
+    pub const USAGE: i32 = 2;
+    /// The input was refused before any encoding: an invalid timeline, a missing or
+    /// unreadable source, a bad settings file.
+    pub const INVALID_INPUT: i32 = 3;
+    /// ffmpeg/ffprobe are missing, too old, or lack what is needed.
+    pub const ENVIRONMENT: i32 = 4;
+    /// The destination was refused: it exists (without `--overwrite`), is an input, or its
+    /// folder cannot be written.
+    pub const DESTINATION: i32 = 5;
+    /// Cancelled by SIGINT/SIGTERM (Ctrl-C); nothing was left behind.
+    pub const CANCELLED: i32 = 130;
+
+    /// Every code with its meaning, for `reel --help` and the README.
+    pub const ALL: &[(i32, &str)] = &[
+        (OK, "success"),
+        (EXPORT_FAILED, "the export ran and failed (ffmpeg error or the output failed verification)"),
+        (USAGE, "invalid command line"),
+        (INVALID_INPUT, "invalid timeline, source media or settings; nothing was encoded"),
+        (ENVIRONMENT, "ffmpeg/ffprobe missing, too old or lacking a needed feature"),
+        (DESTINATION, "the output path was refused (exists, is an input, not writable)"),
+        (CANCELLED, "cancelled by SIGINT/SIGTERM; temporary files removed"),
+    ];
+}
+
+/// One line of `--progress jsonl` output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Event {
+    /// First line: what is being exported where.
+    Start(StartEvent),
+    /// The plan was made: the strategy and the work ahead.
+    Plan(PlanEvent),
+    /// A stage began: `probe`, `plan`, `encode`, `faststart`, `verify`.
+    Stage(StageEvent),
+    /// Encoding progress; at least every 500 ms while encoding.
+    Progress(ProgressEvent),
+    /// Something the user should know that does not stop the export.
+    Warning(MessageEvent),
+    /// Last line of a successful export.
+    Done(ExportReport),
+    /// Last line of a failed or cancelled export.
+    Error(ErrorEvent),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StartEvent {
+    pub reel_version: String,
+    pub timeline: String,
+    pub output: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanEvent {
+    /// `copy` or `single_pass`.
+    pub strategy: String,
+    pub jobs: u32,
+    /// Output duration in seconds.
+    pub duration: f64,
+    pub encoder: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StageEvent {
+    pub stage: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProgressEvent {
+    /// 0..=100, over the whole export (jobs weighted by their output duration).
+    pub percent: f64,
+    /// Output time reached, seconds.
+    pub out_time: f64,
+    /// Output duration, seconds.
+    pub duration: f64,
+    /// Frames per second ffmpeg is encoding at, when known.
+    pub fps: Option<f64>,
+    /// Speed as a multiple of real time, when known.
+    pub speed: Option<f64>,
+    /// Seconds left, estimated, when known.
+    pub eta: Option<f64>,
+    /// The job this progress is from.
+    pub job: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MessageEvent {
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorEvent {
+    /// The sentence shown to the user: what, where, what to do.
+    pub message: String,
+    /// The process exit code that follows (see [`exit`]).
+    pub exit_code: i32,
+}
+
+/// What an export did; printed at the end, `--json` prints it as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExportReport {
+    pub output: String,
+    /// `copy` or `single_pass`.
+    pub strategy: String,
+    pub jobs: u32,
+    /// The video encoder that produced the file (`copy` for stream copy).
+    pub encoder: String,
+    /// When a hardware encoder failed and the job was re-run in software: why.
+    pub fallback: Option<String>,
+    pub preset: Option<String>,
+    /// Output duration in seconds, as verified by ffprobe.
+    pub duration: f64,
+    pub size_bytes: u64,
+    pub width: u32,
+    pub height: u32,
+    pub fps: String,
+    /// Wall time per stage, seconds.
+    pub timings: StageTimings,
+    /// Output duration over encode wall time.
+    pub speed: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StageTimings {
+    pub probe: f64,
+    pub plan: f64,
+    pub encode: f64,
+    pub verify: f64,
+    pub total: f64,
+}
+
+impl Event {
+    /// The event as one JSON line (no trailing newline).
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).expect("events serialize")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_shape() {
+        let e = Event::Warning(MessageEvent { message: "x".into() });
+        assert_eq!(e.to_line(), r#"{"type":"warning","data":{"message":"x"}}"#);
+        let back: Event = serde_json::from_str(&e.to_line()).unwrap();
+        assert_eq!(back, e);
+    }
+}
