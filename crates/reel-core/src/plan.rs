@@ -110,3 +110,13 @@ pub struct Decision {
     /// Why it was chosen, or each reason it could not be.
     pub reasons: Vec<String>,
 }
+
+/// Why no plan could be made. (Timeline problems are caught before planning; these are
+/// the cases that need the plan's own reasoning.)
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error("encoder {requested:?} cannot be used: {reason}. Usable encoders here: {usable}. Set output.encoder to one of them, or \"auto\"")]
+    Encoder { requested: String, reason: String, usable: String },
+}

@@ -81,6 +81,27 @@ pub struct OutputSettings {
     pub frame_accurate: Option<bool>,
 }
 
+impl OutputSettings {
+    /// Fills every field this leaves unset from `lower` (for precedence: flags over the
+    /// timeline over the settings file).
+    #[must_use]
+    pub fn or(&self, lower: &OutputSettings) -> OutputSettings {
+        OutputSettings {
+            width: self.width.or(lower.width),
+            height: self.height.or(lower.height),
+            fps: self.fps.or(lower.fps),
+            video_codec: self.video_codec.or(lower.video_codec),
+            preset: self.preset.or(lower.preset),
+            encoder: self.encoder.clone().or_else(|| lower.encoder.clone()),
+            quality: self.quality.or(lower.quality),
+            audio_bitrate: self.audio_bitrate.clone().or_else(|| lower.audio_bitrate.clone()),
+            audio_sample_rate: self.audio_sample_rate.or(lower.audio_sample_rate),
+            audio_channels: self.audio_channels.or(lower.audio_channels),
+            frame_accurate: self.frame_accurate.or(lower.frame_accurate),
+        }
+    }
+}
+
 /// A width or height: pixels, or `"source"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dimension {
@@ -385,28 +406,10 @@ impl Timeline {
     /// Every file the timeline reads, once each, in order of first mention.
     pub fn sources(&self) -> Vec<&SourceRef> {
         let mut out: Vec<&SourceRef> = Vec::new();
-        let mut push = |s: &'_ SourceRef| {
-            if !out.iter().any(|o| o.path == s.path) {
-                out.push(s);
+        for (_, source) in crate::validate::source_paths(self) {
+            if !out.iter().any(|o| o.path == source.path) {
+                out.push(source);
             }
-        };
-        let mut all: Vec<&SourceRef> = Vec::new();
-        for item in &self.items {
-            if let Item::Clip(c) = item {
-                all.push(&c.source);
-            }
-        }
-        for o in &self.overlays {
-            match &o.kind {
-                OverlayKind::Image { source } | OverlayKind::Video { source, .. } => all.push(source),
-                OverlayKind::Text { .. } => {}
-            }
-        }
-        for a in &self.audio {
-            all.push(&a.source);
-        }
-        for s in all {
-            push(s);
         }
         out
     }
@@ -536,7 +539,7 @@ pub fn is_valid_color(c: &str) -> bool {
 /// Structural validation of a parsed file: everything that can be checked without media.
 pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, TimelineError> {
     let mut problems = Vec::new();
-    let mut check_time = |path: String, t: Option<Time>, problems: &mut Vec<Problem>| {
+    let check_time = |path: String, t: Option<Time>, problems: &mut Vec<Problem>| {
         if let Some(t) = t {
             if t.0 < 0.0 {
                 problems.push(Problem::new(path, format!("{} s is negative; times start at 0", t.0)));

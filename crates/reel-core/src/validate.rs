@@ -70,7 +70,7 @@ pub fn check_media(timeline: &Timeline, media: &MediaMap) -> Vec<Problem> {
         }
     }
 
-    let mut range = |at: &str, source: &SourceRef, in_s: f64, out_s: Option<f64>, problems: &mut Vec<Problem>| {
+    let range = |at: &str, source: &SourceRef, in_s: f64, out_s: Option<f64>, problems: &mut Vec<Problem>| {
         let Some(info) = usable.get(source.path.as_str()) else { return };
         let Some(duration) = info.best_duration() else {
             if out_s.is_none() {
