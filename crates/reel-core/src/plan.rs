@@ -1,9 +1,33 @@
 //! The export planner: a pure function from a timeline, probed media, resolved settings
 //! and ffmpeg's capabilities to a [`Plan`]: the ffmpeg commands to run, as data.
 //!
-//! (Types first; the strategies are in the submodules.)
+//! Two strategies, the cheapest correct one wins (`reel plan --explain` says why):
+//! - **copy**: every clip stream-compatible with the output and cut on keyframes, nothing
+//!   to draw or mix: the concat demuxer with `-c copy` ([`copy`]).
+//! - **single pass**: anything else: one ffmpeg process, one filter graph, video and audio
+//!   each encoded once ([`single_pass`]).
+//!
+//! # Timing
+//! Output frame `k` sits at `k / fps`. A main-track item placed at output time `S` covers
+//! the frames `k` with `S <= k/fps < S + d` (times within 1 µs of a boundary count as on
+//! it). Each clip's video is read with input seeking a little before its in-point, its
+//! timestamps are rewritten so that a source frame at time `p` lands at clip time
+//! `p - in - phase` (clamped at 0), and `fps=…:round=up` then shows, at every output slot,
+//! the last source frame at or before that slot's source time: the frame *on screen*, as
+//! timeline v1 requires. Audio follows the same clock with sample-exact trims.
+
+mod copy;
+mod encoder;
+mod layout;
+mod single_pass;
+
+pub use encoder::{encoder_args, select_encoder, EncoderChoice};
+pub use layout::Layout;
 
 use crate::args::FfmpegCommand;
+use crate::capabilities::Capabilities;
+use crate::timeline::{OutputSettings, Timeline, VideoCodec};
+use crate::validate::MediaMap;
 use crate::Rational;
 use serde::{Deserialize, Serialize};
 
@@ -119,4 +143,55 @@ pub enum PlanError {
     Invalid { path: String, message: String },
     #[error("encoder {requested:?} cannot be used: {reason}. Usable encoders here: {usable}. Set output.encoder to one of them, or \"auto\"")]
     Encoder { requested: String, reason: String, usable: String },
+}
+
+/// Built-in defaults, used for what neither flags, the timeline nor the settings file set.
+pub const DEFAULT_WIDTH: u32 = 1920;
+pub const DEFAULT_HEIGHT: u32 = 1080;
+pub const DEFAULT_FPS: Rational = Rational { num: 60, den: 1 };
+pub const DEFAULT_AUDIO_BITRATE: &str = "192k";
+pub const DEFAULT_SAMPLE_RATE: u32 = 48_000;
+pub const DEFAULT_CHANNELS: u32 = 2;
+
+/// Plans an export. `settings` is the effective output settings (flags over the timeline
+/// over the settings file); what it leaves unset takes the built-in defaults.
+pub fn plan(
+    timeline: &Timeline,
+    media: &MediaMap,
+    settings: &OutputSettings,
+    caps: &Capabilities,
+) -> Result<Plan, PlanError> {
+    let layout = Layout::new(timeline, media, settings)?;
+    let encoder = select_encoder(settings, &layout, caps)?;
+    let copy_check = copy::check(timeline, media, &layout, settings, caps);
+    let mut decisions = Vec::new();
+    let plan = match copy_check {
+        Ok(reasons) => {
+            decisions.push(Decision { strategy: Strategy::Copy, chosen: true, reasons });
+            decisions.push(Decision {
+                strategy: Strategy::SinglePass,
+                chosen: false,
+                reasons: vec!["not needed: stream copy gives the same frames without encoding".to_owned()],
+            });
+            copy::plan(timeline, media, &layout, caps, decisions)
+        }
+        Err(reasons) => {
+            decisions.push(Decision { strategy: Strategy::Copy, chosen: false, reasons });
+            decisions.push(Decision {
+                strategy: Strategy::SinglePass,
+                chosen: true,
+                reasons: vec![format!(
+                    "one ffmpeg process with one filter graph; video encoded once with {}, audio encoded once",
+                    encoder.encoder
+                )],
+            });
+            single_pass::plan(timeline, media, &layout, &encoder, caps, decisions)
+        }
+    };
+    Ok(plan)
+}
+
+/// The codec name for the output's video.
+pub(crate) fn codec_of(settings: &OutputSettings) -> VideoCodec {
+    settings.video_codec.unwrap_or_default()
 }
