@@ -1,0 +1,222 @@
+//! Snapshots of the plans for representative timelines: the plan is data, so what reel
+//! will run is reviewed as a diff. Media facts are written by hand (no I/O in the core).
+
+use reel_core::capabilities::{Capabilities, EncoderStatus};
+use reel_core::media::{MediaInfo, StreamInfo, StreamKind};
+use reel_core::plan::{plan, Plan, Strategy};
+use reel_core::timeline::parse;
+use reel_core::validate::MediaMap;
+use reel_core::Rational;
+
+/// Facts of an H.264/AAC MP4 as ffprobe would report them.
+fn mp4(width: u32, height: u32, fps: u32, duration: f64, audio: Option<(u32, u32)>) -> MediaInfo {
+    let mut v = StreamInfo::new(0, StreamKind::Video);
+    v.codec = Some("h264".into());
+    v.profile = Some("High".into());
+    v.pix_fmt = Some("yuv420p".into());
+    v.width = Some(width);
+    v.height = Some(height);
+    v.sar = Rational::new(1, 1);
+    v.frame_rate = Rational::new(fps, 1);
+    v.r_frame_rate = Rational::new(fps, 1);
+    v.time_base = Rational::new(1, fps * 512);
+    v.duration = Some(duration);
+    let mut streams = vec![v];
+    if let Some((rate, channels)) = audio {
+        let mut a = StreamInfo::new(1, StreamKind::Audio);
+        a.codec = Some("aac".into());
+        a.profile = Some("LC".into());
+        a.sample_rate = Some(rate);
+        a.channels = Some(channels);
+        a.duration = Some(duration);
+        streams.push(a);
+    }
+    MediaInfo {
+        format_name: Some("mov,mp4,m4a,3gp,3g2,mj2".into()),
+        duration: Some(duration),
+        start_time: Some(0.0),
+        streams,
+        keyframes: (0..duration as u32).map(f64::from).collect(),
+        ..MediaInfo::default()
+    }
+}
+
+fn png(width: u32, height: u32) -> MediaInfo {
+    let mut v = StreamInfo::new(0, StreamKind::Video);
+    v.codec = Some("png".into());
+    v.width = Some(width);
+    v.height = Some(height);
+    v.nb_frames = Some(1);
+    MediaInfo { format_name: Some("png_pipe".into()), streams: vec![v], ..MediaInfo::default() }
+}
+
+fn mp3(duration: f64) -> MediaInfo {
+    let mut a = StreamInfo::new(0, StreamKind::Audio);
+    a.codec = Some("mp3".into());
+    a.sample_rate = Some(44_100);
+    a.channels = Some(2);
+    a.duration = Some(duration);
+    MediaInfo { format_name: Some("mp3".into()), duration: Some(duration), streams: vec![a], ..MediaInfo::default() }
+}
+
+fn media() -> MediaMap {
+    let mut m = MediaMap::new();
+    m.insert("/media/a.mp4".into(), Ok(mp4(1920, 1080, 30, 20.0, Some((48_000, 2)))));
+    m.insert("/media/b.mp4".into(), Ok(mp4(1920, 1080, 30, 20.0, Some((48_000, 2)))));
+    m.insert("/media/hd720.mp4".into(), Ok(mp4(1280, 720, 60, 10.0, Some((44_100, 1)))));
+    let mut portrait = mp4(1080, 1920, 30, 10.0, None);
+    portrait.streams[0].codec = Some("h264".into());
+    m.insert("/media/portrait.mp4".into(), Ok(portrait));
+    m.insert("/media/logo.png".into(), Ok(png(200, 100)));
+    m.insert("/media/music.mp3".into(), Ok(mp3(60.0)));
+    m
+}
+
+fn plan_of(json: &str) -> Plan {
+    let timeline = parse(json, "/media").expect("valid timeline");
+    plan(&timeline, &media(), &timeline.output, &Capabilities::software_only()).expect("plan")
+}
+
+/// The plan as a reviewer reads it: strategy, reasons, each command line and file.
+fn render(p: &Plan) -> String {
+    let mut out = format!("strategy: {}\nduration: {} s ({} frames)\n", p.strategy.as_str(), p.duration, p.frames);
+    for d in &p.decisions {
+        out.push_str(&format!("{} {}:\n", if d.chosen { "chosen" } else { "rejected" }, d.strategy.as_str()));
+        for r in &d.reasons {
+            out.push_str(&format!("  - {r}\n"));
+        }
+    }
+    for w in &p.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    for job in &p.jobs {
+        out.push_str(&format!("job {}: {}\n", job.id, job.description));
+        for arg in job.command.to_args() {
+            out.push_str(&format!("  {arg}\n"));
+        }
+        for f in &job.files {
+            out.push_str(&format!("  file {}:\n{}\n", f.name, f.contents));
+        }
+        for l in &job.links {
+            out.push_str(&format!("  link {} -> {}\n", l.name, l.target));
+        }
+    }
+    out
+}
+
+#[test]
+fn same_format_keyframe_cuts_copy() {
+    let p = plan_of(r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},
+        "video":[{"source":"a.mp4","in":2,"out":5},{"source":"b.mp4","in":1,"out":3}]}"##);
+    assert_eq!(p.strategy, Strategy::Copy);
+    assert!((p.duration - 5.0).abs() < 1e-9);
+    insta::assert_snapshot!(render(&p));
+}
+
+#[test]
+fn cut_off_keyframe_refuses_copy_and_says_why() {
+    let p = plan_of(r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},
+        "video":[{"source":"a.mp4","in":3.37,"out":5}]}"##);
+    assert_eq!(p.strategy, Strategy::SinglePass);
+    let rejected = &p.decisions[0].reasons;
+    assert!(rejected.iter().any(|r| r.contains("video[0].in 3.37 s is not on a keyframe (previous 3.0 s)")), "{rejected:?}");
+    insta::assert_snapshot!(render(&p));
+}
+
+#[test]
+fn frame_accurate_false_copies_from_previous_keyframe() {
+    let p = plan_of(r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source","frame_accurate":false},
+        "video":[{"source":"a.mp4","in":3.37,"out":5}]}"##);
+    assert_eq!(p.strategy, Strategy::Copy);
+    assert!((p.duration - 2.0).abs() < 1e-9, "starts at the keyframe at 3 s: {}", p.duration);
+    assert!(p.warnings.iter().any(|w| w.contains("keyframe at 3.0 s instead of 3.37 s")));
+}
+
+#[test]
+fn default_output_is_1080p60_single_pass() {
+    let p = plan_of(r##"{"reel":1,"video":[{"source":"a.mp4","in":2,"out":5}]}"##);
+    assert_eq!(p.strategy, Strategy::SinglePass);
+    assert_eq!((p.output.width, p.output.height, p.output.fps.to_string()), (1920, 1080, "60".to_owned()));
+    assert!(p.decisions[0].reasons.iter().any(|r| r.contains("runs at 30.0 fps, the output at 60.0 fps")));
+    assert_eq!(p.frames, 180);
+    insta::assert_snapshot!(render(&p));
+}
+
+#[test]
+fn mixed_formats_gap_and_muted_clip() {
+    let p = plan_of(r##"{"reel":1,"video":[
+        {"source":"hd720.mp4","in":0.5,"out":2},
+        {"gap":1.25,"color":"#102030"},
+        {"source":"portrait.mp4","out":1.5},
+        {"source":"a.mp4","in":"00:00:01.000","out":3,"audio":false},
+        {"source":"b.mp4","in":1,"out":2,"volume":0.5}]}"##);
+    assert_eq!(p.strategy, Strategy::SinglePass);
+    insta::assert_snapshot!(render(&p));
+}
+
+#[test]
+fn overlays_and_audio_track() {
+    let p = plan_of(r##"{"reel":1,"output":{"width":1280,"height":720,"fps":30},
+        "video":[{"source":"a.mp4","in":0,"out":10}],
+        "overlays":[
+          {"image":"logo.png","start":1,"end":3,"x":40,"y":40,"width":100},
+          {"text":"It's 100% \"quoted\", [really]; ok","start":2.5,"end":4,"x":"center","y":600,"size":40,"color":"#ffcc00","box":true},
+          {"video":"b.mp4","in":2,"start":5,"end":7,"x":900,"y":40,"width":320,"opacity":0.8}],
+        "audio":[{"source":"music.mp3","in":10,"out":30,"start":1.5,"volume":0.3}]}"##);
+    insta::assert_snapshot!(render(&p));
+}
+
+#[test]
+fn overlay_past_end_is_cut_with_warning() {
+    let p = plan_of(r##"{"reel":1,"video":[{"source":"a.mp4","out":2}],
+        "overlays":[{"text":"late","start":1,"end":5},{"text":"never","start":3,"end":4}]}"##);
+    assert!(p.warnings.iter().any(|w| w.contains("overlays[0] ends at 5 s, past the end of the export (2 s); it is cut there")), "{:?}", p.warnings);
+    assert!(p.warnings.iter().any(|w| w.contains("overlays[1] starts at 3 s, after the export ends")));
+}
+
+#[test]
+fn many_clips_use_a_filter_script() {
+    let items: Vec<String> = (0..500).map(|i| format!(r##"{{"source":"{}.mp4","in":{},"out":{}}}"##, if i % 2 == 0 { "a" } else { "b" }, (i % 10) as f64 * 0.5 + 0.1, (i % 10) as f64 * 0.5 + 0.6)).collect();
+    let p = plan_of(&format!(r##"{{"reel":1,"video":[{}]}}"##, items.join(",")));
+    let args = p.jobs[0].command.to_args();
+    assert!(args.iter().any(|a| a == "-filter_complex_script"));
+    assert!(args.iter().all(|a| a.len() < 32_000), "no argument near the OS limits");
+    assert!(p.jobs[0].files.iter().any(|f| f.name == "graph.txt" && f.contents.contains("concat=n=500:v=1:a=0")));
+    assert_eq!(p.frames, 500 * 30, "500 half-second clips at 60 fps");
+}
+
+#[test]
+fn hardware_encoder_gets_software_fallback() {
+    let timeline = parse(r##"{"reel":1,"output":{"encoder":"h264_nvenc"},"video":[{"source":"a.mp4","out":2}]}"##, "/media").unwrap();
+    let mut caps = Capabilities::software_only();
+    caps.encoders.push(EncoderStatus { name: "h264_nvenc".into(), listed: true, usable: false, reason: Some("Cannot load libcuda.so.1".into()) });
+    let p = plan(&timeline, &media(), &timeline.output, &caps).unwrap();
+    assert_eq!(p.output.encoder, "h264_nvenc");
+    let fallback = p.jobs[0].software_fallback.as_ref().expect("fallback");
+    assert!(fallback.to_args().windows(2).any(|w| w[0] == "-c:v" && w[1] == "libx264"));
+    insta::assert_snapshot!(render(&p));
+}
+
+#[test]
+fn unknown_encoder_lists_usable_ones() {
+    let timeline = parse(r##"{"reel":1,"output":{"encoder":"h264_magic"},"video":[{"source":"a.mp4","out":2}]}"##, "/media").unwrap();
+    let err = plan(&timeline, &media(), &timeline.output, &Capabilities::software_only()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "encoder \"h264_magic\" cannot be used: reel does not know this encoder. Usable encoders here: libx264, libx265. Set output.encoder to one of them, or \"auto\""
+    );
+}
+
+#[test]
+fn hevc_output_is_tagged_hvc1() {
+    let p = plan_of(r##"{"reel":1,"output":{"video_codec":"hevc","preset":"production"},"video":[{"source":"a.mp4","out":2}]}"##);
+    let args = p.jobs[0].command.to_args();
+    assert!(args.windows(2).any(|w| w[0] == "-c:v" && w[1] == "libx265"));
+    assert!(args.windows(2).any(|w| w[0] == "-tag:v" && w[1] == "hvc1"));
+}
+
+#[test]
+fn planning_is_deterministic() {
+    let json = r##"{"reel":1,"video":[{"source":"a.mp4","in":1.1,"out":3}],"overlays":[{"text":"x","start":0,"end":1}]}"##;
+    assert_eq!(plan_of(json), plan_of(json));
+}
