@@ -20,6 +20,10 @@ pub struct MediaInfo {
     /// Keyframe times of the first video stream, in seconds from `start_time`, ascending.
     /// Read from packet flags, not by decoding. Empty when there is no video.
     pub keyframes: Vec<f64>,
+    /// Decode timestamps of the same keyframes (same origin), for cutting stream copies:
+    /// the concat demuxer's `outpoint` is compared with decode timestamps.
+    #[serde(default)]
+    pub keyframe_dts: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +41,9 @@ pub enum StreamKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StreamInfo {
     pub index: u32,
+    /// The container's stream id (ffprobe `id`, e.g. the MP4 track id `0x1`), when it has one.
+    #[serde(default)]
+    pub id: Option<u64>,
     pub kind: StreamKind,
     pub codec: Option<String>,
     pub codec_tag: Option<String>,
@@ -70,6 +77,7 @@ impl StreamInfo {
     pub fn new(index: u32, kind: StreamKind) -> Self {
         Self {
             index,
+            id: None,
             kind,
             codec: None,
             codec_tag: None,

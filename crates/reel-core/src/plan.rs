@@ -173,7 +173,7 @@ pub fn plan(
                 chosen: false,
                 reasons: vec!["not needed: stream copy gives the same frames without encoding".to_owned()],
             });
-            copy::plan(timeline, media, &layout, caps, decisions)
+            copy::plan(timeline, media, &layout, settings, caps, decisions)
         }
         Err(reasons) => {
             decisions.push(Decision { strategy: Strategy::Copy, chosen: false, reasons });

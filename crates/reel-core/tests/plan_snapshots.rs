@@ -21,6 +21,7 @@ fn mp4(width: u32, height: u32, fps: u32, duration: f64, audio: Option<(u32, u32
     v.r_frame_rate = Rational::new(fps, 1);
     v.time_base = Rational::new(1, fps * 512);
     v.duration = Some(duration);
+    v.id = Some(1);
     let mut streams = vec![v];
     if let Some((rate, channels)) = audio {
         let mut a = StreamInfo::new(1, StreamKind::Audio);
@@ -37,6 +38,8 @@ fn mp4(width: u32, height: u32, fps: u32, duration: f64, audio: Option<(u32, u32
         start_time: Some(0.0),
         streams,
         keyframes: (0..duration as u32).map(f64::from).collect(),
+        // x264 with B-frames: each keyframe decodes two frames before it is shown.
+        keyframe_dts: (0..duration as u32).map(|k| f64::from(k) - 2.0 / f64::from(fps)).collect(),
         ..MediaInfo::default()
     }
 }
@@ -120,16 +123,19 @@ fn cut_off_keyframe_refuses_copy_and_says_why() {
     assert_eq!(p.strategy, Strategy::SinglePass);
     let rejected = &p.decisions[0].reasons;
     assert!(rejected.iter().any(|r| r.contains("video[0].in 3.37 s is not on a keyframe (previous 3.0 s)")), "{rejected:?}");
+    let p = plan_of(r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},
+        "video":[{"source":"a.mp4","in":3,"out":4.5}]}"##);
+    assert!(p.decisions[0].reasons.iter().any(|r| r.contains("video[0].out 4.5 s is not on a keyframe (next 5.0 s)")), "{:?}", p.decisions);
     insta::assert_snapshot!(render(&p));
 }
 
 #[test]
 fn frame_accurate_false_copies_from_previous_keyframe() {
     let p = plan_of(r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source","frame_accurate":false},
-        "video":[{"source":"a.mp4","in":3.37,"out":5}]}"##);
+        "video":[{"source":"a.mp4","in":3.37,"out":5.5}]}"##);
     assert_eq!(p.strategy, Strategy::Copy);
-    assert!((p.duration - 2.0).abs() < 1e-9, "starts at the keyframe at 3 s: {}", p.duration);
-    assert!(p.warnings.iter().any(|w| w.contains("keyframe at 3.0 s instead of 3.37 s")));
+    assert!((p.duration - 3.0).abs() < 1e-9, "plays from the keyframe at 3 s to the one at 6 s: {}", p.duration);
+    assert!(p.warnings.iter().any(|w| w.contains("video[0] plays 3.0..6.0 s instead of 3.37..5.5 s")), "{:?}", p.warnings);
 }
 
 #[test]

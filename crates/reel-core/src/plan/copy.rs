@@ -1,48 +1,96 @@
-//! The copy strategy: the concat demuxer with `-c copy`.
+//! The copy strategy: video joined by the concat demuxer with `-c:v copy`, audio rendered
+//! once.
 //!
-//! Chosen only when it gives exactly the frames the timeline asks for: nothing to draw or
-//! mix, every clip stream-compatible with the others and with the output settings, and
-//! every `in` on a keyframe (copy starts at the keyframe before a cut, so anything else
-//! would show extra frames; `frame_accurate: false` accepts that). Sources are linked into
-//! the work folder under safe names, so the concat list never names a user path and
-//! `-safe 0` is never needed.
+//! Chosen only when it gives exactly the frames the timeline asks for: no overlays or gaps
+//! to draw, every clip's video stream-compatible with the others and with the output, and
+//! every cut on a keyframe (copy can only start and end a piece at a keyframe;
+//! `frame_accurate: false` lets a piece start at the keyframe before `in` and end at the
+//! one after `out`). Two facts shape the concat list (see ffmpeg-pitfalls.md):
+//! - `outpoint` is compared with *decode* timestamps, so with B-frames it must be the
+//!   keyframe's DTS, or the keyframe at `out` and frames after it leak in; each piece also
+//!   states its `duration` so the next one starts exactly where it should.
+//! - AAC pieces joined by copy drift and the pre-roll packets shift every stream; so audio
+//!   is not copied: the timeline's audio is rendered once, sample-exact, with the same
+//!   filters as the single pass, and encoded once (cheap next to video).
+//!
+//! Sources are linked into the work folder under safe names, so the concat list never
+//! names a user path and `-safe 0` is never needed.
 
-use super::layout::{frame_at_or_after, media_of, Layout, TOLERANCE};
+use super::layout::{media_of, Layout};
+use super::single_pass::{audio_encode_args, audio_tracks, filter_args, main_audio};
 use super::{AudioSpec, Decision, Job, OutputSpec, Plan, Strategy, WorkFile, WorkLink, OUTPUT_NAME};
 use crate::args::{FfmpegCommand, Input, InputKind};
 use crate::capabilities::Capabilities;
 use crate::filter::secs;
-use crate::media::{MediaInfo, StreamInfo};
+use crate::media::MediaInfo;
 use crate::timeline::{Dimension, FrameRateSetting, Item, OutputSettings, Timeline};
 use crate::validate::{fmt_s, MediaMap};
 
-/// A keyframe this close to `in` counts as on it (ffprobe prints microseconds).
+/// A keyframe this close to a cut counts as on it (ffprobe prints microseconds).
 const KEYFRAME_TOLERANCE: f64 = 1e-4;
 
-/// Where clip `in_s` may start when copying: the keyframe at `in_s`, or with
-/// `frame_accurate: false` the keyframe before it. `Err` carries the previous keyframe.
-fn keyframe_for(info: &MediaInfo, in_s: f64) -> Result<f64, Option<f64>> {
-    let previous = info.keyframes.iter().copied().filter(|k| *k <= in_s + KEYFRAME_TOLERANCE).fold(None, |m: Option<f64>, k| Some(m.map_or(k, |m| m.max(k))));
-    match previous {
-        Some(k) if (in_s - k).abs() <= KEYFRAME_TOLERANCE => Ok(k),
-        other => Err(other),
+/// One piece of the concat list: keyframe-aligned source range.
+struct Piece {
+    /// Keyframe where the piece starts (pts).
+    start: f64,
+    /// Keyframe where it ends (pts), `None` at the source's end.
+    end: Option<f64>,
+    /// DTS of the end keyframe (the `outpoint`).
+    end_dts: Option<f64>,
+    /// Where the piece actually ends (end keyframe or the source's end).
+    until: f64,
+}
+
+fn source_end(info: &MediaInfo) -> Option<f64> {
+    info.video().and_then(|v| v.duration).or_else(|| info.best_duration())
+}
+
+/// The keyframe-aligned piece for a clip, or why there is none. With `loose`, the piece may
+/// start before `in_s` and end after `out_s`.
+fn piece(info: &MediaInfo, in_s: f64, out_s: f64, loose: bool) -> Result<Piece, String> {
+    let kf = &info.keyframes;
+    if kf.is_empty() || info.keyframe_dts.len() != kf.len() {
+        return Err("its keyframe timestamps are unknown".to_owned());
+    }
+    let on = |t: f64| kf.iter().position(|k| (k - t).abs() <= KEYFRAME_TOLERANCE);
+    let before = |t: f64| kf.iter().rposition(|k| *k <= t + KEYFRAME_TOLERANCE);
+    let start = match (on(in_s), loose) {
+        (Some(i), _) => kf[i],
+        (None, true) => before(in_s).map_or(0.0, |i| kf[i]),
+        (None, false) => {
+            return Err(format!(
+                "in {} s is not on a keyframe (previous {}); copy would start early. Set \"frame_accurate\": false to allow that",
+                fmt_s(in_s),
+                before(in_s).map_or("none".to_owned(), |i| format!("{} s", fmt_s(kf[i])))
+            ))
+        }
+    };
+    let end_of_source = source_end(info);
+    if end_of_source.is_some_and(|d| out_s >= d - 1e-3) {
+        return Ok(Piece { start, end: None, end_dts: None, until: end_of_source.unwrap_or(out_s) });
+    }
+    let after = kf.iter().position(|k| *k >= out_s - KEYFRAME_TOLERANCE);
+    match (on(out_s), after, loose) {
+        (Some(i), _, _) | (None, Some(i), true) => Ok(Piece { start, end: Some(kf[i]), end_dts: Some(info.keyframe_dts[i]), until: kf[i] }),
+        (None, None, true) => Ok(Piece { start, end: None, end_dts: None, until: end_of_source.unwrap_or(out_s) }),
+        (None, next, false) => Err(format!(
+            "out {} s is not on a keyframe (next {}); copy would end late. Set \"frame_accurate\": false to allow that",
+            fmt_s(out_s),
+            next.map_or("the end".to_owned(), |i| format!("{} s", fmt_s(kf[i])))
+        )),
     }
 }
 
 /// `Ok(why copy is right)` or `Err(every reason copy cannot be used)`.
-#[allow(clippy::too_many_lines)]
 pub(super) fn check(timeline: &Timeline, media: &MediaMap, layout: &Layout, settings: &OutputSettings, _caps: &Capabilities) -> Result<Vec<String>, Vec<String>> {
     let mut no = Vec::new();
     if !timeline.overlays.is_empty() {
         no.push(format!("the timeline has {} overlay(s), which must be drawn into the picture", timeline.overlays.len()));
     }
-    if !timeline.audio.is_empty() {
-        no.push(format!("the timeline has {} audio track(s), which must be mixed", timeline.audio.len()));
-    }
     let codec = super::codec_of(settings);
-    let frame_accurate = settings.frame_accurate.unwrap_or(true);
-    let mut reference: Option<(usize, &StreamInfo, Option<&StreamInfo>)> = None;
-    for (i, item) in timeline.items.iter().enumerate() {
+    let loose = !settings.frame_accurate.unwrap_or(true);
+    let mut reference: Option<(usize, &crate::media::StreamInfo)> = None;
+    for (i, (item, span)) in timeline.items.iter().zip(&layout.items).enumerate() {
         let clip = match item {
             Item::Gap(_) => {
                 no.push(format!("video[{i}] is a gap, which must be rendered"));
@@ -53,14 +101,14 @@ pub(super) fn check(timeline: &Timeline, media: &MediaMap, layout: &Layout, sett
         let Ok(info) = media_of(media, &clip.source.path) else { continue };
         let Some(video) = info.video() else { continue };
         let name = &clip.source.written;
-        if !clip.audio {
-            no.push(format!("video[{i}] is muted (\"audio\": false), which needs its audio replaced by silence"));
-        }
-        if (clip.volume - 1.0).abs() > f64::EPSILON {
-            no.push(format!("video[{i}].volume is {}, which needs an audio encode", clip.volume));
-        }
         if video.codec.as_deref() != Some(codec.as_str()) {
             no.push(format!("video[{i}] ({name}) is {}, the output is {}", video.codec.as_deref().unwrap_or("of unknown codec"), codec.as_str()));
+        }
+        if video.pix_fmt.as_deref() != Some("yuv420p") {
+            no.push(format!("video[{i}] ({name}) is {}, the output is yuv420p", video.pix_fmt.as_deref().unwrap_or("of unknown pixel format")));
+        }
+        if video.id.is_none() {
+            no.push(format!("video[{i}] ({name}) has no container stream id to select its video by"));
         }
         if video.variable_frame_rate {
             no.push(format!("video[{i}] ({name}) has a variable frame rate; it must be converted to a constant one"));
@@ -69,73 +117,42 @@ pub(super) fn check(timeline: &Timeline, media: &MediaMap, layout: &Layout, sett
             no.push(format!("video[{i}] ({name}) is rotated {}°; it must be turned upright", video.rotation.unwrap_or(0)));
         }
         let (sw, sh) = video.display_size().unwrap_or((0, 0));
-        let want_w = match settings.width {
-            Some(Dimension::Source) => None,
-            _ => Some(layout.width),
-        };
-        let want_h = match settings.height {
-            Some(Dimension::Source) => None,
-            _ => Some(layout.height),
-        };
-        if want_w.is_some_and(|w| w != sw) || want_h.is_some_and(|h| h != sh) {
+        let fixed_w = !matches!(settings.width, Some(Dimension::Source));
+        let fixed_h = !matches!(settings.height, Some(Dimension::Source));
+        if (fixed_w && layout.width != sw) || (fixed_h && layout.height != sh) {
             no.push(format!("video[{i}] ({name}) is {sw}x{sh}, the output is {}x{}", layout.width, layout.height));
         }
-        let rate = video.frame_rate;
-        if let Some(FrameRateSetting::Rate(_)) | None = settings.fps {
-            if rate != Some(layout.fps) {
-                no.push(format!("video[{i}] ({name}) runs at {} fps, the output at {} fps", rate.map_or("an unknown".to_owned(), |r| fmt_s(r.as_f64())), fmt_s(layout.fps.as_f64())));
-            }
-        }
-        let audio = info.audio();
-        match audio {
-            None => no.push(format!("video[{i}] ({name}) has no audio stream; silence must be encoded for it")),
-            Some(a) => {
-                if a.codec.as_deref() != Some("aac") {
-                    no.push(format!("video[{i}] ({name}) has {} audio, the output is aac", a.codec.as_deref().unwrap_or("unknown")));
-                }
-                if a.sample_rate != Some(layout.sample_rate) || a.channels != Some(layout.channels) {
-                    no.push(format!(
-                        "video[{i}] ({name}) audio is {} Hz, {} channel(s); the output is {} Hz, {} channel(s)",
-                        a.sample_rate.unwrap_or(0),
-                        a.channels.unwrap_or(0),
-                        layout.sample_rate,
-                        layout.channels
-                    ));
-                }
-            }
+        if !matches!(settings.fps, Some(FrameRateSetting::Source)) && video.frame_rate != Some(layout.fps) {
+            no.push(format!(
+                "video[{i}] ({name}) runs at {} fps, the output at {} fps",
+                video.frame_rate.map_or("an unknown".to_owned(), |r| fmt_s(r.as_f64())),
+                fmt_s(layout.fps.as_f64())
+            ));
         }
         match reference {
-            None => reference = Some((i, video, audio)),
-            Some((r, rv, ra)) => {
+            None => reference = Some((i, video)),
+            Some((r, rv)) => {
                 let differs = |what: &str| format!("video[{i}] differs from video[{r}] in {what}, so the streams cannot be joined without re-encoding");
-                if rv.width != video.width || rv.height != video.height {
+                if (rv.width, rv.height) != (video.width, video.height) {
                     no.push(differs("size"));
                 }
-                if rv.profile != video.profile || rv.pix_fmt != video.pix_fmt || rv.sar != video.sar || rv.codec != video.codec {
+                if (&rv.codec, &rv.profile, &rv.pix_fmt, rv.sar) != (&video.codec, &video.profile, &video.pix_fmt, video.sar) {
                     no.push(differs("codec profile, pixel format or aspect"));
                 }
-                if rv.time_base != video.time_base || rv.frame_rate != video.frame_rate {
-                    no.push(differs("frame rate or time base"));
+                if rv.id != video.id {
+                    no.push(differs("the id of its video stream"));
                 }
-                if let (Some(ra), Some(a)) = (ra, audio) {
-                    if ra.sample_rate != a.sample_rate || ra.channels != a.channels || ra.profile != a.profile {
-                        no.push(differs("audio format"));
-                    }
+                if (rv.time_base, rv.frame_rate) != (video.time_base, video.frame_rate) {
+                    no.push(differs("frame rate or time base"));
                 }
             }
         }
-        match keyframe_for(info, clip.in_s) {
-            Ok(_) => {}
-            Err(previous) if frame_accurate => no.push(format!(
-                "video[{i}].in {} s is not on a keyframe (previous {}); copy would start early. Set \"frame_accurate\": false to allow that",
-                fmt_s(clip.in_s),
-                previous.map_or("none".to_owned(), |k| format!("{} s", fmt_s(k)))
-            )),
-            Err(_) => {}
+        if let Err(why) = piece(info, span.in_s, span.out_s, loose) {
+            no.push(format!("video[{i}].{why}"));
         }
     }
     if no.is_empty() {
-        Ok(vec!["every clip is stream-compatible with the output and cut on a keyframe, and there is nothing to draw or mix: the streams are copied without re-encoding".to_owned()])
+        Ok(vec!["every clip's video matches the output and is cut on keyframes, and there is nothing to draw: video is copied without re-encoding, audio rendered and encoded once".to_owned()])
     } else {
         Err(no)
     }
@@ -147,24 +164,39 @@ fn link_name(index: usize, path: &str) -> String {
     format!("source{index}.{}", ext.as_deref().unwrap_or("media"))
 }
 
-pub(super) fn plan(timeline: &Timeline, media: &MediaMap, layout: &Layout, caps: &Capabilities, decisions: Vec<Decision>) -> Plan {
+pub(super) fn plan(timeline: &Timeline, media: &MediaMap, layout: &Layout, settings: &OutputSettings, caps: &Capabilities, decisions: Vec<Decision>) -> Plan {
+    let loose = !settings.frame_accurate.unwrap_or(true);
     let mut warnings = layout.warnings.clone();
     let mut links: Vec<WorkLink> = Vec::new();
-    let mut list = String::from("ffconcat version 1.0\n");
-    let mut total = 0.0;
+    // Only the video stream is read from the pieces: with the audio stream present, its
+    // pre-roll packets move the start of every piece (the output started 82 ms late).
+    let video_id = timeline.items.iter().find_map(|i| match i {
+        Item::Clip(c) => media_of(media, &c.source.path).ok().and_then(MediaInfo::video).and_then(|v| v.id),
+        Item::Gap(_) => None,
+    });
+    let mut list = format!("ffconcat version 1.0\nstream\nexact_stream_id {}\n", video_id.unwrap_or(1));
+    // The timeline as copy really plays it (pieces may be wider with frame_accurate false),
+    // so the audio follows the pictures actually shown.
+    let mut shown = timeline.clone();
     let mut first: Option<&MediaInfo> = None;
-    for (i, item) in timeline.items.iter().enumerate() {
-        let (Item::Clip(clip), Some(span)) = (item, layout.items.get(i)) else { continue };
+    for (i, (item, span)) in timeline.items.iter().zip(&layout.items).enumerate() {
+        let Item::Clip(clip) = item else { continue };
         let Ok(info) = media_of(media, &clip.source.path) else { continue };
+        let Ok(p) = piece(info, span.in_s, span.out_s, loose) else { continue };
         first.get_or_insert(info);
-        let start = match keyframe_for(info, clip.in_s) {
-            Ok(k) => k,
-            Err(previous) => {
-                let k = previous.unwrap_or(0.0);
-                warnings.push(format!("video[{i}] starts at the keyframe at {} s instead of {} s (\"frame_accurate\": false)", fmt_s(k), fmt_s(clip.in_s)));
-                k
-            }
-        };
+        if (p.start - span.in_s).abs() > KEYFRAME_TOLERANCE || (p.until - span.out_s).abs() > KEYFRAME_TOLERANCE {
+            warnings.push(format!(
+                "video[{i}] plays {}..{} s instead of {}..{} s, cut at keyframes (\"frame_accurate\": false)",
+                fmt_s(p.start),
+                fmt_s(p.until),
+                fmt_s(span.in_s),
+                fmt_s(span.out_s)
+            ));
+        }
+        if let Item::Clip(c) = &mut shown.items[i] {
+            c.in_s = p.start;
+            c.out_s = Some(p.until);
+        }
         let name = match links.iter().find(|l| l.target == clip.source.path) {
             Some(l) => l.name.clone(),
             None => {
@@ -174,70 +206,79 @@ pub(super) fn plan(timeline: &Timeline, media: &MediaMap, layout: &Layout, caps:
             }
         };
         list.push_str(&format!("file {name}\n"));
-        if start > 0.0 {
-            list.push_str(&format!("inpoint {}\n", secs(start)));
+        if p.start > 0.0 {
+            list.push_str(&format!("inpoint {}\n", secs(p.start)));
         }
-        let at_end = info.video().and_then(|v| v.duration).or(info.best_duration()).is_some_and(|d| span.out_s >= d - TOLERANCE);
-        if !at_end {
-            list.push_str(&format!("outpoint {}\n", secs(span.out_s)));
+        if let (Some(end), Some(dts)) = (p.end, p.end_dts) {
+            list.push_str(&format!("outpoint {}\nduration {}\n", secs(dts), secs(end - p.start)));
         }
-        total += span.out_s - start;
     }
+    let layout = Layout::new(&shown, media, settings).unwrap_or_else(|_| layout.clone());
     let video = first.and_then(MediaInfo::video);
-    let audio = first.and_then(MediaInfo::audio);
-    let fps = layout.fps;
-    let frames = frame_at_or_after(total, fps).max(1);
-    let duration = frames as f64 * fps.period();
-    let mut output: Vec<String> = ["-map", "0:v:0", "-map", "0:a:0", "-c", "copy"].iter().map(|s| (*s).to_owned()).collect();
+
+    let mut inputs = vec![Input { path: "list.ffconcat".to_owned(), kind: InputKind::ConcatList, seek: None, duration: None }];
+    let mut chains = Vec::new();
+    let mix = main_audio(&shown, media, &layout, &[], &mut inputs, &mut chains);
+    let audio = audio_tracks(&shown, media, &layout, &mix, &mut inputs, &mut chains, &mut warnings);
+    let (graph_args, mut files) = filter_args(&chains, caps, "graph.txt");
+    files.push(WorkFile { name: "list.ffconcat".to_owned(), contents: list });
+
+    let mut output: Vec<String> = graph_args;
+    output.extend(["-map".to_owned(), "0:v:0".to_owned(), "-map".to_owned(), format!("[{audio}]"), "-c:v".to_owned(), "copy".to_owned()]);
     if let Some(tb) = video.and_then(|v| v.time_base) {
         output.extend(["-video_track_timescale".to_owned(), (tb.den / tb.num.max(1)).to_string()]);
     }
     if video.and_then(|v| v.codec.as_deref()) == Some("hevc") {
         output.extend(["-tag:v".to_owned(), "hvc1".to_owned()]);
     }
-    output.extend(["-avoid_negative_ts".to_owned(), "make_zero".to_owned(), "-movflags".to_owned(), "+faststart".to_owned(), "-t".to_owned(), secs(duration)]);
+    output.extend(audio_encode_args(&layout));
+    output.extend(["-movflags".to_owned(), "+faststart".to_owned(), "-t".to_owned(), secs(layout.duration)]);
     // `-shortest` with `-c:v copy` is badly wrong on ffmpeg 6.0 (ffmpeg-pitfalls.md); `-t`
-    // already cuts at the exact duration.
+    // already cuts at the exact duration and the audio is rendered to that length.
     if caps.version_number.is_none_or(|v| v.0 < 6) {
         output.push("-shortest".to_owned());
     }
-    let command = FfmpegCommand {
-        global: ["-progress", "pipe:1", "-nostats", "-stats_period", "0.5"].iter().map(|s| (*s).to_owned()).collect(),
-        inputs: vec![Input { path: "list.ffconcat".to_owned(), kind: InputKind::ConcatList, seek: None, duration: None }],
-        output_options: output,
-        output: OUTPUT_NAME.to_owned(),
-    };
     let clips = timeline.items.len();
     Plan {
         strategy: Strategy::Copy,
-        duration,
-        frames,
+        duration: layout.duration,
+        frames: layout.frames,
         output: OutputSpec {
-            width: video.and_then(|v| v.width).unwrap_or(layout.width),
-            height: video.and_then(|v| v.height).unwrap_or(layout.height),
-            fps,
+            width: layout.width,
+            height: layout.height,
+            fps: layout.fps,
             video_codec: video.and_then(|v| v.codec.clone()).unwrap_or_default(),
             encoder: "copy".to_owned(),
             preset: "copy".to_owned(),
-            pix_fmt: video.and_then(|v| v.pix_fmt.clone()).unwrap_or_default(),
-            audio: audio.map(|a| AudioSpec {
-                codec: a.codec.clone().unwrap_or_default(),
-                bitrate: a.bit_rate.map_or_else(|| "copy".to_owned(), |b| format!("{}k", b / 1000)),
-                sample_rate: a.sample_rate.unwrap_or(layout.sample_rate),
-                channels: a.channels.unwrap_or(layout.channels),
-            }),
+            pix_fmt: "yuv420p".to_owned(),
+            audio: Some(AudioSpec { codec: "aac".to_owned(), bitrate: layout.audio_bitrate.clone(), sample_rate: layout.sample_rate, channels: layout.channels }),
         },
         jobs: vec![Job {
             id: "export".to_owned(),
-            description: format!("join {clips} clip(s) with stream copy (no re-encoding)"),
-            command,
-            files: vec![WorkFile { name: "list.ffconcat".to_owned(), contents: list }],
+            description: format!("join {clips} clip(s) by stream copy (no video re-encoding); audio rendered once"),
+            command: FfmpegCommand {
+                global: ["-progress", "pipe:1", "-nostats", "-stats_period", "0.5"].iter().map(|s| (*s).to_owned()).collect(),
+                inputs,
+                output_options: output,
+                output: OUTPUT_NAME.to_owned(),
+            },
+            files,
             links,
-            expected_duration: duration,
+            expected_duration: layout.duration,
             depends_on: Vec::new(),
             software_fallback: None,
         }],
         decisions,
         warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn link_names_are_concat_safe() {
+        assert_eq!(super::link_name(0, "/x/My Clip.MP4"), "source0.mp4");
+        assert_eq!(super::link_name(3, "/x/weird.e$t"), "source3.media");
+        assert_eq!(super::link_name(1, "/x/noext"), "source1.media");
     }
 }

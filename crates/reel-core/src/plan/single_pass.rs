@@ -107,7 +107,7 @@ struct Graph {
 /// `in_s`: input seeking lands on the first frame at or after the seek point, so seek a
 /// little before `in_s` (1.5 frames for a constant rate, 1 s for a variable one) and let
 /// the timestamp rewrite plus `fps=round=up` pick the right frame.
-fn seek_point(info: &MediaInfo, in_s: f64) -> f64 {
+pub(super) fn seek_point(info: &MediaInfo, in_s: f64) -> f64 {
     let video = info.video();
     let margin = match video.and_then(|v| v.frame_rate.filter(|_| !v.variable_frame_rate)) {
         Some(rate) => 1.5 * rate.period(),
@@ -165,13 +165,10 @@ impl Graph {
     #[allow(clippy::too_many_lines)]
     fn build(timeline: &Timeline, media: &MediaMap, layout: &Layout, warnings: &mut Vec<String>) -> Self {
         let (w, h, fps) = (layout.width, layout.height, layout.fps);
-        let rate = layout.sample_rate;
-        let cl = layout.channel_layout();
-        let audio_format = format!("aresample={rate},aformat=sample_fmts=fltp:channel_layouts={cl}");
         let mut inputs = Vec::new();
         let mut chains = Vec::new();
         let mut video_labels = Vec::new();
-        let mut audio_labels = Vec::new();
+        let mut clip_inputs = vec![None; timeline.items.len()];
         let mut files = Vec::new();
         let mut cuts = Vec::new();
 
@@ -180,16 +177,11 @@ impl Graph {
                 cuts.push(span.first_frame as f64 * fps.period());
             }
             let phase = span.first_frame as f64 * fps.period() - span.start;
-            let phase_a = span.first_sample as f64 / f64::from(rate) - span.start;
             match item {
                 Item::Gap(gap) => {
                     if span.frames > 0 {
                         chains.push(format!("color=c={}:s={w}x{h}:r={fps},trim=end_frame={},setsar=1[v{i}]", escape_value(&gap.color), span.frames));
                         video_labels.push(format!("[v{i}]"));
-                    }
-                    if span.samples > 0 {
-                        chains.push(format!("anullsrc=r={rate}:cl={cl},atrim=end_sample={}[a{i}]", span.samples));
-                        audio_labels.push(format!("[a{i}]"));
                     }
                 }
                 Item::Clip(clip) => {
@@ -213,28 +205,14 @@ impl Graph {
                         ));
                         video_labels.push(format!("[v{i}]"));
                     }
-                    if span.samples > 0 {
-                        if clip.audio && info.audio().is_some() {
-                            let s0 = ((span.in_s - x + phase_a) * f64::from(rate)).round().max(0.0) as u64;
-                            let volume = if (clip.volume - 1.0).abs() > f64::EPSILON { format!(",volume={}", clip.volume) } else { String::new() };
-                            chains.push(format!(
-                                "[{n}:a]{audio_format},atrim=start_sample={s0}:end_sample={},asetpts=PTS-STARTPTS{volume},apad=whole_len={m},atrim=end_sample={m}[a{i}]",
-                                s0 + span.samples,
-                                m = span.samples
-                            ));
-                        } else {
-                            chains.push(format!("anullsrc=r={rate}:cl={cl},atrim=end_sample={}[a{i}]", span.samples));
-                        }
-                        audio_labels.push(format!("[a{i}]"));
-                    }
+                    clip_inputs[i] = Some(n);
                 }
             }
         }
 
         let mut base = "base".to_owned();
         chains.push(format!("{}concat=n={}:v=1:a=0[{base}]", video_labels.concat(), video_labels.len()));
-        let mix = "mix".to_owned();
-        chains.push(format!("{}concat=n={}:v=0:a=1[{mix}]", audio_labels.concat(), audio_labels.len()));
+        let mix = main_audio(timeline, media, layout, &clip_inputs, &mut inputs, &mut chains);
 
         for (j, overlay) in timeline.overlays.iter().enumerate() {
             let first = frame_at_or_after(overlay.start, fps);
@@ -312,39 +290,103 @@ impl Graph {
             base = next;
         }
 
-        let mut audio = mix;
-        let mut tracks = Vec::new();
-        for (j, track) in timeline.audio.iter().enumerate() {
-            if track.start >= layout.duration - TOLERANCE {
-                warnings.push(format!("audio[{j}] starts at {} s, after the export ends ({} s); it is not heard", secs(track.start), secs(layout.duration)));
-                continue;
-            }
-            let Ok(info) = media_of(media, &track.source.path) else { continue };
-            let out = track.out_s.or_else(|| info.audio().and_then(|a| a.duration)).or_else(|| info.best_duration()).unwrap_or(layout.duration);
-            let n = inputs.len();
-            inputs.push(Input {
-                path: track.source.path.clone(),
-                kind: InputKind::Media,
-                seek: (track.in_s > 0.0).then_some(track.in_s),
-                duration: Some((out - track.in_s).min(layout.duration - track.start + 1.0)),
-            });
-            let delay = (track.start * f64::from(rate)).round() as u64;
-            let volume = if (track.volume - 1.0).abs() > f64::EPSILON { format!(",volume={}", track.volume) } else { String::new() };
-            chains.push(format!("[{n}:a]{audio_format},asetpts=PTS-STARTPTS{volume},adelay=delays={delay}S:all=1[t{j}]"));
-            tracks.push(format!("[t{j}]"));
-        }
-        if !tracks.is_empty() {
-            chains.push(format!(
-                "[{audio}]{}amix=inputs={}:duration=first:dropout_transition=0:normalize=0[mixed]",
-                tracks.concat(),
-                tracks.len() + 1
-            ));
-            audio = "mixed".to_owned();
-        }
-        chains.push(format!("[{audio}]apad=whole_len={m},atrim=end_sample={m}[aout]", m = layout.samples));
-
-        Self { inputs, chains, video: base, audio: "aout".to_owned(), files, cuts }
+        let audio = audio_tracks(timeline, media, layout, &mix, &mut inputs, &mut chains, warnings);
+        Self { inputs, chains, video: base, audio, files, cuts }
     }
+}
+
+
+/// The main track's audio: each clip's audio trimmed sample-exactly on the output clock
+/// (silence for gaps, muted clips and sources without audio), joined by one concat.
+/// `clip_inputs[i]` is the input already opened for clip `i` by the video side (seeked to
+/// [`seek_point`]); clips without one get an input of their own. Returns the label.
+pub(super) fn main_audio(
+    timeline: &Timeline,
+    media: &MediaMap,
+    layout: &Layout,
+    clip_inputs: &[Option<usize>],
+    inputs: &mut Vec<Input>,
+    chains: &mut Vec<String>,
+) -> String {
+    let rate = layout.sample_rate;
+    let cl = layout.channel_layout();
+    let mut labels = Vec::new();
+    for (i, (item, span)) in timeline.items.iter().zip(&layout.items).enumerate() {
+        if span.samples == 0 {
+            continue;
+        }
+        let source = match item {
+            Item::Clip(clip) if clip.audio => media_of(media, &clip.source.path).ok().filter(|m| m.audio().is_some()).map(|m| (clip, m)),
+            _ => None,
+        };
+        if let Some((clip, info)) = source {
+            let x = seek_point(info, span.in_s);
+            let n = clip_inputs.get(i).copied().flatten().unwrap_or_else(|| {
+                inputs.push(Input { path: clip.source.path.clone(), kind: InputKind::Media, seek: (x > 0.0).then_some(x), duration: Some(span.out_s - x) });
+                inputs.len() - 1
+            });
+            let phase = span.first_sample as f64 / f64::from(rate) - span.start;
+            let s0 = ((span.in_s - x + phase) * f64::from(rate)).round().max(0.0) as u64;
+            let volume = if (clip.volume - 1.0).abs() > f64::EPSILON { format!(",volume={}", clip.volume) } else { String::new() };
+            chains.push(format!(
+                "[{n}:a]aresample={rate},aformat=sample_fmts=fltp:channel_layouts={cl},atrim=start_sample={s0}:end_sample={},asetpts=PTS-STARTPTS{volume},apad=whole_len={m},atrim=end_sample={m}[a{i}]",
+                s0 + span.samples,
+                m = span.samples
+            ));
+        } else {
+            chains.push(format!("anullsrc=r={rate}:cl={cl},atrim=end_sample={}[a{i}]", span.samples));
+        }
+        labels.push(format!("[a{i}]"));
+    }
+    chains.push(format!("{}concat=n={}:v=0:a=1[mix]", labels.concat(), labels.len()));
+    "mix".to_owned()
+}
+
+/// Mixes the timeline's audio tracks over the main track's audio (label `main`) and pads or
+/// cuts the result to the exact output length. Returns the label of the finished audio.
+pub(super) fn audio_tracks(
+    timeline: &Timeline,
+    media: &MediaMap,
+    layout: &Layout,
+    main: &str,
+    inputs: &mut Vec<Input>,
+    chains: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) -> String {
+    let rate = layout.sample_rate;
+    let audio_format = format!("aresample={rate},aformat=sample_fmts=fltp:channel_layouts={}", layout.channel_layout());
+    let mut audio = main.to_owned();
+    let mut tracks = Vec::new();
+    for (j, track) in timeline.audio.iter().enumerate() {
+        if track.start >= layout.duration - TOLERANCE {
+            warnings.push(format!("audio[{j}] starts at {} s, after the export ends ({} s); it is not heard", secs(track.start), secs(layout.duration)));
+            continue;
+        }
+        let Ok(info) = media_of(media, &track.source.path) else { continue };
+        let out = track.out_s.or_else(|| info.audio().and_then(|a| a.duration)).or_else(|| info.best_duration()).unwrap_or(layout.duration);
+        let n = inputs.len();
+        inputs.push(Input {
+            path: track.source.path.clone(),
+            kind: InputKind::Media,
+            seek: (track.in_s > 0.0).then_some(track.in_s),
+            duration: Some((out - track.in_s).min(layout.duration - track.start + 1.0)),
+        });
+        let delay = (track.start * f64::from(rate)).round() as u64;
+        let volume = if (track.volume - 1.0).abs() > f64::EPSILON { format!(",volume={}", track.volume) } else { String::new() };
+        chains.push(format!("[{n}:a]{audio_format},asetpts=PTS-STARTPTS{volume},adelay=delays={delay}S:all=1[t{j}]"));
+        tracks.push(format!("[t{j}]"));
+    }
+    if !tracks.is_empty() {
+        chains.push(format!(
+            "[{audio}]{}amix=inputs={}:duration=first:dropout_transition=0:normalize=0[mixed]",
+            tracks.concat(),
+            tracks.len() + 1
+        ));
+        audio = "mixed".to_owned();
+    }
+    chains.push(format!("[{audio}]apad=whole_len={m},atrim=end_sample={m}[aout]", m = layout.samples));
+    "aout".to_owned()
+
 }
 
 fn command(graph: &Graph, layout: &Layout, encoder: &EncoderChoice, caps: &Capabilities, script: &str, warnings: &mut Vec<String>) -> (FfmpegCommand, Vec<WorkFile>) {
@@ -361,28 +403,19 @@ fn command_quiet(graph: &Graph, layout: &Layout, encoder: &EncoderChoice, caps: 
     command(graph, layout, encoder, caps, script, &mut ignored)
 }
 
-fn build(graph: &Graph, layout: &Layout, encoder: &EncoderChoice, caps: &Capabilities, script: &str, keyframes: &str) -> (FfmpegCommand, Vec<WorkFile>) {
-    let enc = encoder_args(encoder);
-    let mut chains = graph.chains.clone();
-    chains.push(format!("[{}]{}[vout]", graph.video, enc.filter_tail));
-    let mut files = Vec::new();
-    let mut global: Vec<String> = ["-progress", "pipe:1", "-nostats", "-stats_period", "0.5"].iter().map(|s| (*s).to_owned()).collect();
-    global.extend(enc.global);
-    let mut output: Vec<String> = Vec::new();
+/// `-filter_complex GRAPH` for short graphs; a script file for long ones.
+pub(super) fn filter_args(chains: &[String], caps: &Capabilities, script: &str) -> (Vec<String>, Vec<WorkFile>) {
     let inline = chains.join(";");
     if inline.len() <= INLINE_GRAPH_LIMIT {
-        output.extend(["-filter_complex".to_owned(), inline]);
-    } else {
-        files.push(WorkFile { name: script.to_owned(), contents: chains.join(";\n") });
-        let flag = if caps.version_number.is_some_and(|v| v.0 >= 7) { "-/filter_complex" } else { "-filter_complex_script" };
-        output.extend([flag.to_owned(), script.to_owned()]);
+        return (vec!["-filter_complex".to_owned(), inline], Vec::new());
     }
-    output.extend(["-map".to_owned(), "[vout]".to_owned(), "-map".to_owned(), format!("[{}]", graph.audio)]);
-    output.extend(enc.output);
-    if !keyframes.is_empty() && keyframes.len() <= KEYFRAME_LIST_LIMIT {
-        output.extend(["-force_key_frames".to_owned(), keyframes.to_owned()]);
-    }
-    output.extend([
+    let flag = if caps.version_number.is_some_and(|v| v.0 >= 7) { "-/filter_complex" } else { "-filter_complex_script" };
+    (vec![flag.to_owned(), script.to_owned()], vec![WorkFile { name: script.to_owned(), contents: chains.join(";\n") }])
+}
+
+/// Output options for the AAC encode of the finished audio.
+pub(super) fn audio_encode_args(layout: &Layout) -> Vec<String> {
+    vec![
         "-c:a".to_owned(),
         "aac".to_owned(),
         "-b:a".to_owned(),
@@ -391,6 +424,27 @@ fn build(graph: &Graph, layout: &Layout, encoder: &EncoderChoice, caps: &Capabil
         layout.sample_rate.to_string(),
         "-ac".to_owned(),
         layout.channels.to_string(),
+    ]
+}
+
+fn build(graph: &Graph, layout: &Layout, encoder: &EncoderChoice, caps: &Capabilities, script: &str, keyframes: &str) -> (FfmpegCommand, Vec<WorkFile>) {
+    let enc = encoder_args(encoder);
+    let mut chains = graph.chains.clone();
+    chains.push(format!("[{}]{}[vout]", graph.video, enc.filter_tail));
+    let mut files = Vec::new();
+    let mut global: Vec<String> = ["-progress", "pipe:1", "-nostats", "-stats_period", "0.5"].iter().map(|s| (*s).to_owned()).collect();
+    global.extend(enc.global);
+    let mut output: Vec<String> = Vec::new();
+    let (graph_args, graph_files) = filter_args(&chains, caps, script);
+    output.extend(graph_args);
+    files.extend(graph_files);
+    output.extend(["-map".to_owned(), "[vout]".to_owned(), "-map".to_owned(), format!("[{}]", graph.audio)]);
+    output.extend(enc.output);
+    if !keyframes.is_empty() && keyframes.len() <= KEYFRAME_LIST_LIMIT {
+        output.extend(["-force_key_frames".to_owned(), keyframes.to_owned()]);
+    }
+    output.extend(audio_encode_args(layout));
+    output.extend([
         "-movflags".to_owned(),
         "+faststart".to_owned(),
         "-t".to_owned(),
