@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's test command: the whole suite, lints, and the wasm build of the core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+# The core crate must stay pure: it builds for the browser.
+cargo build --quiet -p reel-core --target wasm32-unknown-unknown
+cargo clippy --quiet --workspace --all-targets -- -D warnings
+cargo test --workspace
