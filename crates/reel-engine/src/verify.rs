@@ -1,0 +1,72 @@
+//! Checking a written file instead of trusting ffmpeg's exit status (ffmpeg can exit 0
+//! after "No space left on device" while writing the trailer).
+
+use reel_core::media::MediaInfo;
+use reel_core::plan::Plan;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// Whether the top-level `moov` box comes before `mdat` (streaming-friendly MP4).
+pub fn moov_before_mdat(path: &Path) -> std::io::Result<bool> {
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let mut pos = 0_u64;
+    while pos + 8 <= len {
+        f.seek(SeekFrom::Start(pos))?;
+        let mut header = [0_u8; 16];
+        f.read_exact(&mut header[..8])?;
+        let mut size = u64::from(u32::from_be_bytes([header[0], header[1], header[2], header[3]]));
+        let kind: [u8; 4] = [header[4], header[5], header[6], header[7]];
+        if size == 1 {
+            f.read_exact(&mut header[8..16])?;
+            size = u64::from_be_bytes(header[8..16].try_into().expect("8 bytes"));
+        } else if size == 0 {
+            size = len - pos;
+        }
+        match &kind {
+            b"moov" => return Ok(true),
+            b"mdat" => return Ok(false),
+            _ => {}
+        }
+        if size < 8 {
+            break;
+        }
+        pos += size;
+    }
+    Ok(false)
+}
+
+/// Compares the probed output with the plan; returns every mismatch as a sentence.
+pub fn check(plan: &Plan, info: &MediaInfo, path: &Path) -> Vec<String> {
+    let mut wrong = Vec::new();
+    let frame = plan.output.fps.period();
+    match info.best_duration() {
+        // AAC frames are 1024 samples; allow the audio to end up to one of them later.
+        Some(d) if (d - plan.duration).abs() <= frame + 0.025 => {}
+        Some(d) => wrong.push(format!("its duration is {d:.3} s, the plan says {:.3} s", plan.duration)),
+        None => wrong.push("it has no duration".to_owned()),
+    }
+    match info.video() {
+        None => wrong.push("it has no video stream".to_owned()),
+        Some(v) => {
+            if v.codec.as_deref() != Some(plan.output.video_codec.as_str()) {
+                wrong.push(format!("its video is {}, the plan says {}", v.codec.as_deref().unwrap_or("unknown"), plan.output.video_codec));
+            }
+            if (v.width, v.height) != (Some(plan.output.width), Some(plan.output.height)) {
+                wrong.push(format!("its video is {}x{}, the plan says {}x{}", v.width.unwrap_or(0), v.height.unwrap_or(0), plan.output.width, plan.output.height));
+            }
+            if v.pix_fmt.as_deref() != Some(plan.output.pix_fmt.as_str()) {
+                wrong.push(format!("its pixel format is {}, the plan says {}", v.pix_fmt.as_deref().unwrap_or("unknown"), plan.output.pix_fmt));
+            }
+        }
+    }
+    if plan.output.audio.is_some() && info.audio().is_none() {
+        wrong.push("it has no audio stream".to_owned());
+    }
+    match moov_before_mdat(path) {
+        Ok(true) => {}
+        Ok(false) => wrong.push("its moov box is not before mdat (not streaming-friendly)".to_owned()),
+        Err(e) => wrong.push(format!("its boxes cannot be read: {e}")),
+    }
+    wrong
+}
