@@ -1,6 +1,144 @@
-//! The `reel` command line.
+//! The `reel` command line: parses arguments, calls the engine, renders results.
+//!
+//! stdout carries results only (a table, JSON, or with `--progress jsonl` one event per
+//! line); messages and logs go to stderr. Exit codes are documented in `reel_wire::exit`.
+
+mod commands;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Export timelines to streaming-friendly MP4 with native ffmpeg, doing the least work
+/// that gives a frame-accurate result.
+#[derive(Debug, Parser)]
+#[command(name = "reel", version, about, after_help = exit_codes_help())]
+pub struct Cli {
+    /// ffmpeg to use (default: $REEL_FFMPEG, then beside reel, then PATH).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub ffmpeg: Option<PathBuf>,
+    /// ffprobe to use (default: $REEL_FFPROBE, then beside ffmpeg or reel, then PATH).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub ffprobe: Option<PathBuf>,
+    /// Print every ffmpeg command before it runs.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+fn exit_codes_help() -> String {
+    let mut s = String::from("Exit codes:\n");
+    for (code, meaning) in reel_wire::exit::ALL {
+        s.push_str(&format!("  {code:>3}  {meaning}\n"));
+    }
+    s
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Render a timeline to an MP4.
+    Export(ExportArgs),
+    /// Show what an export would run, without running it.
+    Plan(PlanArgs),
+    /// Validate a timeline against its media without encoding.
+    Check {
+        timeline: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a media file's streams, timing and keyframes.
+    Probe {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show which ffmpeg reel uses and which encoders really work.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+        /// Ignore the cached result and test again.
+        #[arg(long)]
+        refresh: bool,
+    },
+    /// Print the JSON Schema of the timeline format.
+    Schema,
+}
+
+/// Settings that override the timeline's `output` (flags > timeline > settings file >
+/// built-in defaults).
+#[derive(Debug, clap::Args, Default)]
+pub struct OutputFlags {
+    /// Output width in pixels, or "source".
+    #[arg(long)]
+    pub width: Option<String>,
+    /// Output height in pixels, or "source".
+    #[arg(long)]
+    pub height: Option<String>,
+    /// Frames per second (60, 29.97, 30000/1001) or "source".
+    #[arg(long)]
+    pub fps: Option<String>,
+    /// draft, preview, production or auto.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// auto, cpu, or an ffmpeg encoder name (h264_nvenc, libx265, ...).
+    #[arg(long)]
+    pub encoder: Option<String>,
+    /// h264 or hevc.
+    #[arg(long)]
+    pub video_codec: Option<String>,
+    /// Constant quality (CRF/CQ), 0-51, lower is better.
+    #[arg(long)]
+    pub quality: Option<u8>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    pub timeline: PathBuf,
+    /// Say which strategy was chosen and why each other one was not.
+    #[arg(long)]
+    pub explain: bool,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputFlags,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// A bar when stderr is a terminal, else nothing.
+    Auto,
+    Bar,
+    /// One JSON event per line on stdout (for a parent process).
+    Jsonl,
+    None,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    pub timeline: PathBuf,
+    /// The MP4 to write.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub settings: OutputFlags,
+}
 
 /// Runs the command line; `Err` holds the exit code (see `reel_wire::exit`).
 pub fn run() -> Result<(), i32> {
-    Ok(())
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { Err(reel_wire::exit::USAGE) } else { Ok(()) };
+        }
+    };
+    commands::dispatch(cli)
 }
