@@ -39,9 +39,13 @@ fn ffmpeg(args: &[&str]) {
 /// renamed, so concurrent test processes never see half a file.
 fn cached(name: &str, make: impl FnOnce(&str)) -> PathBuf {
     let path = fixtures_dir().join(name);
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     if !path.exists() {
-        let tmp = fixtures_dir().join(format!(".{}.{name}", std::process::id()));
+        let unique = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let tmp = fixtures_dir().join(format!(".{}-{unique}.{name}", std::process::id()));
         make(tmp.to_str().expect("utf-8 path"));
+        // Another thread or process may have finished the same fixture first; either copy
+        // is complete, and rename replaces atomically.
         std::fs::rename(&tmp, &path).expect("rename fixture");
     }
     path
@@ -73,7 +77,7 @@ impl ClipSpec {
 
     fn name(&self) -> String {
         format!(
-            "clip-{}-{}x{}-{}_{}-{}-g{}-{}-{}{}.mp4",
+            "clip2-{}-{}x{}-{}_{}-{}-g{}-{}-{}{}.mp4",
             self.id,
             self.width,
             self.height,
@@ -102,10 +106,10 @@ pub fn clip(spec: &ClipSpec) -> PathBuf {
             ht = h / 2,
         );
         if (w, h) == (spec.width, spec.height) {
-            video.push_str(",format=yuv420p");
+            video.push_str(",setsar=1,format=yuv420p");
         } else {
             // 4:2:0 needs even sizes; odd-sized sources are 4:4:4.
-            video.push_str(&format!(",scale={}:{},format=yuv444p", spec.width, spec.height));
+            video.push_str(&format!(",scale={}:{},setsar=1,format=yuv444p", spec.width, spec.height));
         }
         if spec.vfr {
             // Alternate short and long frame durations (1/fps and 2/fps).
