@@ -16,16 +16,16 @@ fn fail(code: i32, message: impl std::fmt::Display) -> i32 {
     code
 }
 
-pub fn dispatch(cli: Cli) -> Result<(), i32> {
+pub fn dispatch(cli: &Cli) -> Result<(), i32> {
     match &cli.command {
         Cmd::Schema => {
             let schema = schemars::schema_for!(reel_core::timeline::TimelineFile);
             println!("{}", serde_json::to_string_pretty(&schema).expect("schema serializes"));
             Ok(())
         }
-        Cmd::Doctor { json, refresh } => doctor_cmd(&cli, *json, *refresh),
+        Cmd::Doctor { json, refresh } => doctor_cmd(cli, *json, *refresh),
         Cmd::Probe { file, json } => {
-            let tools = tools(&cli)?;
+            let tools = tools(cli)?;
             let info = reel_engine::probe(&tools.ffprobe, file).map_err(|e| fail(exit::INVALID_INPUT, e))?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&info).expect("media info serializes"));
@@ -35,7 +35,7 @@ pub fn dispatch(cli: Cli) -> Result<(), i32> {
             Ok(())
         }
         Cmd::Check { timeline, json } => {
-            let tools = tools(&cli)?;
+            let tools = tools(cli)?;
             let (tl, media) = load(&tools, timeline)?;
             let layout = reel_core::plan::Layout::new(&tl, &media, &tl.output).map_err(|e| fail(exit::INVALID_INPUT, e))?;
             if *json {
@@ -45,8 +45,8 @@ pub fn dispatch(cli: Cli) -> Result<(), i32> {
             }
             Ok(())
         }
-        Cmd::Plan(args) => plan_cmd(&cli, args),
-        Cmd::Export(args) => export_cmd(&cli, args),
+        Cmd::Plan(args) => plan_cmd(cli, args),
+        Cmd::Export(args) => export_cmd(cli, args),
     }
 }
 
@@ -141,9 +141,9 @@ fn render_probe(name: &str, m: &reel_core::media::MediaInfo) -> String {
 }
 
 /// Turns the override flags into output settings; a bad value is a usage error.
-fn flag_settings(f: &OutputFlags) -> Result<OutputSettings, i32> {
-    let bad = |flag: &str, value: &str, expected: &str| fail(exit::USAGE, format!("--{flag} {value:?} is not {expected}"));
-    let dim = |flag: &str, v: &Option<String>| -> Result<Option<Dimension>, i32> {
+fn flag_settings(f: &OutputFlags) -> Result<OutputSettings, String> {
+    let bad = |flag: &str, value: &str, expected: &str| format!("--{flag} {value:?} is not {expected}");
+    let dim = |flag: &str, v: &Option<String>| -> Result<Option<Dimension>, String> {
         v.as_deref()
             .map(|s| match s {
                 "source" => Ok(Dimension::Source),
@@ -186,7 +186,7 @@ fn flag_settings(f: &OutputFlags) -> Result<OutputSettings, i32> {
 }
 
 fn make_plan(tools: &Tools, timeline: &Timeline, media: &MediaMap, flags: &OutputFlags) -> Result<Plan, i32> {
-    let settings = flag_settings(flags)?.or(&timeline.output);
+    let settings = flag_settings(flags).map_err(|m| fail(exit::USAGE, m))?.or(&timeline.output);
     let caps = capabilities(tools)?;
     reel_core::plan::plan(timeline, media, &settings, &caps).map_err(|e| fail(exit::INVALID_INPUT, e))
 }
@@ -329,7 +329,6 @@ fn export_cmd(cli: &Cli, args: &ExportArgs) -> Result<(), i32> {
 
 fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Output) -> Result<reel_wire::ExportReport, (i32, String)> {
     let started = Instant::now();
-    let quiet = |code: i32| (code, String::new());
     out.emit(&Event::Start(StartEvent { reel_version: env!("CARGO_PKG_VERSION").to_owned(), timeline: args.timeline.display().to_string(), output: args.output.display().to_string() }));
     let tools = Tools::find(cli.ffmpeg.as_deref(), cli.ffprobe.as_deref()).map_err(|e| (exit::ENVIRONMENT, e.to_string()))?;
     out.emit(&Event::Stage(StageEvent { stage: "probe".to_owned() }));
@@ -337,7 +336,7 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     let probe = started.elapsed().as_secs_f64();
     out.emit(&Event::Stage(StageEvent { stage: "plan".to_owned() }));
     let plan_started = Instant::now();
-    let settings = flag_settings(&args.settings).map_err(quiet)?.or(&timeline.output);
+    let settings = flag_settings(&args.settings).map_err(|m| (exit::USAGE, m))?.or(&timeline.output);
     let report = doctor::doctor(&tools, false).map_err(|e| (exit::ENVIRONMENT, e.to_string()))?;
     if let Some(problem) = report.problem() {
         return Err((exit::ENVIRONMENT, problem));

@@ -140,5 +140,5 @@ pub fn run() -> Result<(), i32> {
             return if e.use_stderr() { Err(reel_wire::exit::USAGE) } else { Ok(()) };
         }
     };
-    commands::dispatch(cli)
+    commands::dispatch(&cli)
 }

@@ -153,7 +153,7 @@ mod tests {
           "format":{"format_name":"mov,mp4,m4a,3gp,3g2,mj2","start_time":"0.000000","duration":"6.000000","size":"1234","bit_rate":"N/A"}}"#;
         let m = parse(json).unwrap();
         assert_eq!(m.keyframes, vec![0.0, 1.0]);
-        assert_eq!(m.keyframe_dts, vec![-0.066667, 0.933333]);
+        assert_eq!(m.keyframe_dts, vec![-0.066_667, 0.933_333]);
         let v = m.video().unwrap();
         assert_eq!((v.id, v.rotation, v.display_size()), (Some(1), Some(270), Some((180, 320))));
         assert_eq!(v.bit_rate, None);

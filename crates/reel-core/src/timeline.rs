@@ -307,7 +307,7 @@ keyword_or!(
     Dimension, "source", Source,
     "a positive whole number of pixels or \"source\"",
     serde_json::json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 16384}, {"const": "source"}]}),
-    |v| (v.fract() == 0.0 && (1.0..=16384.0).contains(&v)).then(|| Dimension::Pixels(v as u32)),
+    |v| (v.fract() == 0.0 && (1.0..=16384.0).contains(&v)).then_some(Dimension::Pixels(v as u32)),
     |s| None::<Dimension>,
     |me| match me { Dimension::Pixels(p) => serde_json::json!(p), Dimension::Source => serde_json::json!("source") }
 );
@@ -325,7 +325,7 @@ keyword_or!(
     Position, "center", Center,
     "a whole number of pixels or \"center\"",
     serde_json::json!({"anyOf": [{"type": "integer"}, {"const": "center"}]}),
-    |v| (v.fract() == 0.0 && v.abs() <= 100_000.0).then(|| Position::Pixels(v as i32)),
+    |v| (v.fract() == 0.0 && v.abs() <= 100_000.0).then_some(Position::Pixels(v as i32)),
     |s| None::<Position>,
     |me| match me { Position::Pixels(p) => serde_json::json!(p), Position::Center => serde_json::json!("center") }
 );

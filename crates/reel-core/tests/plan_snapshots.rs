@@ -182,7 +182,7 @@ fn overlay_past_end_is_cut_with_warning() {
 
 #[test]
 fn many_clips_use_a_filter_script() {
-    let items: Vec<String> = (0..500).map(|i| format!(r##"{{"source":"{}.mp4","in":{},"out":{}}}"##, if i % 2 == 0 { "a" } else { "b" }, (i % 10) as f64 * 0.5 + 0.1, (i % 10) as f64 * 0.5 + 0.6)).collect();
+    let items: Vec<String> = (0..500).map(|i| format!(r##"{{"source":"{}.mp4","in":{},"out":{}}}"##, if i % 2 == 0 { "a" } else { "b" }, f64::from(i % 10) * 0.5 + 0.1, f64::from(i % 10) * 0.5 + 0.6)).collect();
     let p = plan_of(&format!(r##"{{"reel":1,"video":[{}]}}"##, items.join(",")));
     let args = p.jobs[0].command.to_args();
     assert!(args.iter().any(|a| a == "-filter_complex_script"));

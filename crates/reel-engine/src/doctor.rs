@@ -2,7 +2,7 @@
 //! encode. A listed hardware encoder only counts after a short test encode succeeds. The
 //! result is cached per ffmpeg binary (path, size, modification time).
 
-use crate::ffmpeg::{run_capture, stderr_tail, ToolError, Tools};
+use crate::ffmpeg::{first_reason, run_capture, ToolError, Tools};
 use reel_core::capabilities::{Capabilities, EncoderStatus};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -110,7 +110,7 @@ fn test_encode(ffmpeg: &Path, encoder: &str) -> Result<(), String> {
     args.extend(["-frames:v".into(), "5".into(), "-c:v".into(), encoder.into(), "-f".into(), "null".into(), "-".into()]);
     match run_capture(ffmpeg, &args, Duration::from_secs(20)) {
         Ok(_) => Ok(()),
-        Err(ToolError::Failed { stderr, .. }) => Err(stderr_tail(&stderr, 1)),
+        Err(ToolError::Failed { stderr, .. }) => Err(first_reason(&stderr.replace(" | ", "\n"))),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -121,7 +121,7 @@ pub fn doctor(tools: &Tools, refresh: bool) -> Result<Report, DoctorError> {
     if !refresh {
         if let Some(report) = cache.as_ref().and_then(|c| std::fs::read(c).ok()).and_then(|b| serde_json::from_slice::<Report>(&b).ok()) {
             if report.ffprobe == tools.ffprobe {
-                return Ok(Report { cached: true, ffmpeg_found: format!("{:?}", tools.ffmpeg_found).to_lowercase(), ..report });
+                return Ok(Report { cached: true, ffmpeg_found: tools.ffmpeg_found.as_str().to_owned(), ..report });
             }
         }
     }
@@ -152,9 +152,9 @@ pub fn doctor(tools: &Tools, refresh: bool) -> Result<Report, DoctorError> {
     let encoders = handles.into_iter().filter_map(|h| h.join().ok()).collect();
     let report = Report {
         ffmpeg: tools.ffmpeg.clone(),
-        ffmpeg_found: format!("{:?}", tools.ffmpeg_found).to_lowercase(),
+        ffmpeg_found: tools.ffmpeg_found.as_str().to_owned(),
         ffprobe: tools.ffprobe.clone(),
-        ffprobe_found: format!("{:?}", tools.ffprobe_found).to_lowercase(),
+        ffprobe_found: tools.ffprobe_found.as_str().to_owned(),
         version,
         minimum_version: format!("{}.{}", MINIMUM_VERSION.0, MINIMUM_VERSION.1),
         version_ok,

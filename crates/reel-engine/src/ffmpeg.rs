@@ -99,6 +99,33 @@ impl Tools {
     }
 }
 
+impl Found {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Flag => "--ffmpeg/--ffprobe flag",
+            Self::Environment => "REEL_FFMPEG/REEL_FFPROBE",
+            Self::BesideReel => "beside ffmpeg or reel",
+            Self::Path => "PATH",
+        }
+    }
+}
+
+/// The one line of ffmpeg's stderr that says why it failed: the first error that is not
+/// one of ffmpeg's generic follow-ups, without the `[name @ 0x…]` prefix.
+pub fn first_reason(stderr: &str) -> String {
+    let generic = ["Error initializing output stream", "Conversion failed", "frames left in the queue", "Error parsing global options", "Failed to set value"];
+    let line = stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !generic.iter().any(|g| l.contains(g)))
+        .or_else(|| stderr.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or("no reason given");
+    match (line.starts_with('['), line.find("] ")) {
+        (true, Some(end)) => line[end + 2..].to_owned(),
+        _ => line.to_owned(),
+    }
+}
+
 /// The last meaningful lines of ffmpeg's stderr (blank lines and repeats dropped).
 pub fn stderr_tail(stderr: &str, lines: usize) -> String {
     let mut kept: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("Last message repeated")).collect();

@@ -45,7 +45,7 @@ pub fn probe(ffprobe: &Path, path: &Path) -> Result<MediaInfo, ProbeError> {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let abs = absolute.to_string_lossy();
     let args = if is_image(path) { reel_core::args::ffprobe_image_args(&abs) } else { reel_core::args::ffprobe_args(&abs) };
-    let json = run_capture(ffprobe, &args, Duration::from_secs(120)).map_err(|e| match e {
+    let json = run_capture(ffprobe, &args, Duration::from_mins(2)).map_err(|e| match e {
         ToolError::Failed { stderr, .. } if stderr.contains("not on whitelist") || stderr.contains("Protocol") => {
             ProbeError::Refused { path: shown.clone(), format: "playlist (HLS, DASH or concat)".to_owned() }
         }

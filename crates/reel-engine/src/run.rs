@@ -95,7 +95,7 @@ fn reclaim_stale(folder: &Path) {
     let Ok(entries) = std::fs::read_dir(folder) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let old = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| SystemTime::now().duration_since(t).ok()).is_some_and(|age| age > Duration::from_secs(86_400));
+        let old = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| SystemTime::now().duration_since(t).ok()).is_some_and(|age| age > Duration::from_hours(24));
         if name.to_string_lossy().starts_with(".reel-") && old && entry.path().is_dir() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
@@ -316,7 +316,7 @@ pub fn run_plan(plan: &Plan, tools: &Tools, destination: &Path, options: &RunOpt
         prepare(job, work.path())?;
         let mut end = run_command(job, &job.command, tools, work.path(), options, &mut progress)?;
         if let (JobEnd::Failed { stderr, .. }, Some(software)) = (&end, &job.software_fallback) {
-            let reason = format!("{} failed: {stderr}", plan.output.encoder);
+            let reason = format!("{} failed: {}", plan.output.encoder, crate::ffmpeg::first_reason(&stderr.replace(" | ", "\n")));
             (progress.on_event)(Event::Warning(MessageEvent { message: format!("{reason}; re-running job {} with the software encoder", job.id) }));
             let _ = std::fs::remove_file(work.path().join(&software.output));
             encoder = software.to_args().windows(2).find(|w| w[0] == "-c:v").map_or_else(|| "software".to_owned(), |w| w[1].clone());

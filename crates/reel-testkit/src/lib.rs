@@ -38,8 +38,8 @@ fn ffmpeg(args: &[&str]) {
 /// Writes `name` in the fixtures folder once: generated under a temporary name, then
 /// renamed, so concurrent test processes never see half a file.
 fn cached(name: &str, make: impl FnOnce(&str)) -> PathBuf {
-    let path = fixtures_dir().join(name);
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let path = fixtures_dir().join(name);
     if !path.exists() {
         let unique = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let tmp = fixtures_dir().join(format!(".{}-{unique}.{name}", std::process::id()));

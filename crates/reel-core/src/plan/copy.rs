@@ -197,13 +197,10 @@ pub(super) fn plan(timeline: &Timeline, media: &MediaMap, layout: &Layout, setti
             c.in_s = p.start;
             c.out_s = Some(p.until);
         }
-        let name = match links.iter().find(|l| l.target == clip.source.path) {
-            Some(l) => l.name.clone(),
-            None => {
-                let name = link_name(links.len(), &clip.source.path);
-                links.push(WorkLink { name: name.clone(), target: clip.source.path.clone() });
-                name
-            }
+        let name = if let Some(l) = links.iter().find(|l| l.target == clip.source.path) { l.name.clone() } else {
+            let name = link_name(links.len(), &clip.source.path);
+            links.push(WorkLink { name: name.clone(), target: clip.source.path.clone() });
+            name
         };
         list.push_str(&format!("file {name}\n"));
         if p.start > 0.0 {

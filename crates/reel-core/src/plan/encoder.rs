@@ -37,6 +37,7 @@ impl EncoderChoice {
     }
 
     /// The software encoder for the same codec, preset and quality (the fallback).
+    #[must_use]
     pub fn software(&self) -> EncoderChoice {
         let encoder = software_encoder(self.codec).to_owned();
         EncoderChoice {
