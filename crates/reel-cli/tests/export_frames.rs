@@ -152,3 +152,34 @@ fn five_hundred_clips() {
     assert_frames(&out, None, &expected);
     assert_streaming_mp4(&out, 50.0, 1.0 / 30.0);
 }
+
+#[test]
+fn variable_frame_rate_source_shows_the_frame_on_screen() {
+    let env = Env::new();
+    let vfr = fixture(Fixture::Vfr);
+    env.media("vfr.mp4", &vfr);
+    env.export(r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"vfr.mp4","in":0.43,"out":2.5}]}"#, &[]);
+    // The source's real frame times decide which frame is on screen at each output time.
+    let times = reel_testkit::frame_times(&vfr);
+    // 2.07 s at 30 fps: frames 0..=62 (the last starts at 2.0667 s).
+    let expected: Vec<Option<(u8, u32)>> = (0..63)
+        .map(|k| {
+            let t = 0.43 + f64::from(k) / 30.0;
+            let on_screen = times.iter().rposition(|p| *p <= t + 1e-6).expect("a frame at or before t");
+            Some((15, on_screen as u32))
+        })
+        .collect();
+    assert_frames(&env.path("out.mp4"), None, &expected);
+}
+
+#[test]
+fn odd_sized_source_at_source_size_is_made_even() {
+    let env = Env::new();
+    env.media("odd.mp4", &fixture(Fixture::OddSize));
+    env.timeline(r#"{"reel":1,"output":{"width":"source","height":"source","fps":30},"video":[{"source":"odd.mp4","in":0.5,"out":1.5}]}"#);
+    let out = env.run(&["export", "timeline.json", "-o", "out.mp4", "--json", "--progress", "none"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("output size 321x181 is odd; H.264/HEVC in yuv420p needs even sizes, so the output is 320x180"));
+    let items = [Item::Clip { source: 17, fps: 30.0, in_s: 0.5, out_s: 1.5, audio: true }];
+    assert_frames(&env.path("out.mp4"), None, &expected_frames(&items, 30.0));
+}
