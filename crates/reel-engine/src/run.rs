@@ -182,6 +182,8 @@ enum JobEnd {
 
 struct Progress<'a> {
     total: f64,
+    /// One output frame, seconds.
+    frame: f64,
     done_before: f64,
     started: Instant,
     on_event: &'a mut dyn FnMut(Event),
@@ -244,8 +246,8 @@ fn run_command(job: &Job, command: &FfmpegCommand, tools: &Tools, work: &Path, o
                     eta,
                     job: job.id.clone(),
                 }));
-                let frame = 2.0 / 30.0;
-                if !faststart_announced && !block.end && out_time >= job.expected_duration - frame {
+                // Encoding reached the end but ffmpeg runs on: that is the +faststart rewrite.
+                if !faststart_announced && !block.end && out_time >= job.expected_duration - 2.0 * progress.frame {
                     faststart_announced = true;
                     (progress.on_event)(Event::Stage(StageEvent { stage: "faststart".to_owned() }));
                 }
@@ -311,7 +313,7 @@ pub fn run_plan(plan: &Plan, tools: &Tools, destination: &Path, options: &RunOpt
     let mut fallback = None;
     let mut encoder = plan.output.encoder.clone();
     on_event(Event::Stage(StageEvent { stage: "encode".to_owned() }));
-    let mut progress = Progress { total, done_before: 0.0, started: Instant::now(), on_event };
+    let mut progress = Progress { total, frame: plan.output.fps.period(), done_before: 0.0, started: Instant::now(), on_event };
     for job in &plan.jobs {
         prepare(job, work.path())?;
         let mut end = run_command(job, &job.command, tools, work.path(), options, &mut progress)?;
