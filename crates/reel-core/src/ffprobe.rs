@@ -1,135 +1,327 @@
-//! Parsing ffprobe's JSON (`-show_format -show_streams -show_packets`) into
-//! [`MediaInfo`]. Every field is optional: real files lack fields ffprobe usually prints,
-//! numbers come as strings, and `N/A` / `0/0` mean unknown.
+//! Parsing ffprobe's JSON (`-show_format -show_streams -show_packets`, as
+//! [`crate::args::ffprobe_args`] asks for it) into [`MediaInfo`].
+//!
+//! Every field is optional: real files lack fields ffprobe usually prints, numbers come as
+//! strings or as JSON numbers, and `"N/A"`, `""` and `"0/0"` mean unknown. Nothing here
+//! fails on a missing or odd field; only output that is not a JSON object is refused.
+//!
+//! # Conventions
+//! - **Rotation** ([`StreamInfo::rotation`]) is the angle, in degrees counter-clockwise,
+//!   by which the coded picture is turned for display, normalised to 0, 90, 180 or 270
+//!   (the nearest quarter turn). It is read from the display matrix in `side_data_list`
+//!   (ffprobe prints the matrix's counter-clockwise angle, so `-90`, a picture turned 90°
+//!   clockwise, becomes 270), else from the legacy `rotate` tag, which counts clockwise
+//!   (`rotate=90` also becomes 270). A quarter turn swaps width and height in
+//!   [`StreamInfo::display_size`]; the direction matters only to whoever applies it, and
+//!   ffmpeg applies it itself when it decodes (autorotate).
+//! - **Variable frame rate**: a video stream whose `avg_frame_rate` and `r_frame_rate` are
+//!   both known and differ (compared exactly, as reduced fractions).
+//! - **Keyframes**: the `pts_time` (or `dts_time` when there is no pts) of the packets of
+//!   the first real video stream (cover pictures do not count) whose `flags` contain `K`,
+//!   minus the container's `start_time`, ascending, without duplicates. They come from the
+//!   packet listing; nothing is decoded.
 
 use crate::media::{MediaInfo, StreamInfo, StreamKind};
 use crate::Rational;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::Value;
-use std::collections::BTreeMap;
+use serde_json::{Map, Value};
+use std::fmt;
 
 /// ffprobe printed something that is not its JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("ffprobe's output is not the JSON reel expects ({0}); check that ffprobe is a real ffprobe 5.1 or newer")]
-pub struct FfprobeParseError(String);
-
-#[derive(Deserialize, Default)]
-struct Output {
-    #[serde(default)]
-    format: Option<BTreeMap<String, Value>>,
-    #[serde(default)]
-    streams: Vec<BTreeMap<String, Value>>,
-    #[serde(default)]
-    packets: Vec<BTreeMap<String, Value>>,
+#[error("ffprobe's output is not the JSON reel expects ({reason}); check that the ffprobe in use is a real ffprobe 5.1 or newer (`reel doctor` shows which one reel found)")]
+pub struct FfprobeParseError {
+    /// What was wrong with the text, from the JSON parser.
+    pub reason: String,
 }
 
-fn text(map: &BTreeMap<String, Value>, key: &str) -> Option<String> {
-    match map.get(key)? {
-        Value::String(s) if s != "N/A" && !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn num(map: &BTreeMap<String, Value>, key: &str) -> Option<f64> {
-    text(map, key)?.parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
-fn int(map: &BTreeMap<String, Value>, key: &str) -> Option<u64> {
-    text(map, key)?.parse::<u64>().ok()
-}
-
-fn rational(map: &BTreeMap<String, Value>, key: &str) -> Option<Rational> {
-    let t = text(map, key)?;
-    // SAR is written "1:1"; rates "30000/1001".
-    Rational::parse(&t.replace(':', "/"))
-}
-
-/// Display rotation, normalised to 0/90/180/270 degrees counter-clockwise: the display
-/// matrix's `rotation` (ffprobe prints -90 for a picture to be turned 90° clockwise, which
-/// is 270 here), else the legacy `rotate` tag (clockwise degrees).
-fn rotation(map: &BTreeMap<String, Value>) -> Option<i32> {
-    if let Some(Value::Array(list)) = map.get("side_data_list") {
-        for side in list {
-            if let Some(r) = side.get("rotation").and_then(|r| r.as_f64().or_else(|| r.as_str().and_then(|s| s.parse().ok()))) {
-                return Some(((r.round() as i32) % 360 + 360) % 360);
-            }
-        }
-    }
-    let tags = map.get("tags")?.as_object()?;
-    let r: i32 = tags.get("rotate")?.as_str()?.parse().ok()?;
-    Some((360 - r.rem_euclid(360)) % 360)
-}
-
-/// Parses the JSON that [`crate::args::ffprobe_args`] makes ffprobe print.
+/// Parses the JSON that [`crate::args::ffprobe_args`] (or
+/// [`crate::args::ffprobe_image_args`]) makes ffprobe print.
 pub fn parse(json: &str) -> Result<MediaInfo, FfprobeParseError> {
-    let out: Output = serde_json::from_str(json).map_err(|e| FfprobeParseError(e.to_string()))?;
-    let format = out.format.unwrap_or_default();
-    let start_time = num(&format, "start_time");
-    let mut streams = Vec::with_capacity(out.streams.len());
-    for (i, s) in out.streams.iter().enumerate() {
-        let kind = match text(s, "codec_type").as_deref() {
-            Some("video") => StreamKind::Video,
-            Some("audio") => StreamKind::Audio,
-            Some("subtitle") => StreamKind::Subtitle,
-            Some("data") => StreamKind::Data,
-            Some("attachment") => StreamKind::Attachment,
-            _ => StreamKind::Other,
-        };
-        let index = int(s, "index").map_or(i as u32, |v| v as u32);
-        let mut st = StreamInfo::new(index, kind);
-        st.id = text(s, "id").and_then(|t| {
-            let t = t.trim();
-            t.strip_prefix("0x").map_or_else(|| t.parse().ok(), |h| u64::from_str_radix(h, 16).ok())
-        });
-        st.codec = text(s, "codec_name");
-        st.codec_tag = text(s, "codec_tag_string");
-        st.profile = text(s, "profile");
-        st.pix_fmt = text(s, "pix_fmt");
-        st.width = int(s, "width").filter(|w| *w > 0).map(|v| v as u32);
-        st.height = int(s, "height").filter(|h| *h > 0).map(|v| v as u32);
-        st.sar = rational(s, "sample_aspect_ratio");
-        st.rotation = rotation(s);
-        st.frame_rate = rational(s, "avg_frame_rate");
-        st.r_frame_rate = rational(s, "r_frame_rate");
-        st.time_base = rational(s, "time_base");
-        st.variable_frame_rate = kind == StreamKind::Video
-            && matches!((st.frame_rate, st.r_frame_rate), (Some(a), Some(r)) if (a.as_f64() - r.as_f64()).abs() > 0.01 * r.as_f64());
-        st.sample_rate = int(s, "sample_rate").filter(|r| *r > 0).map(|v| v as u32);
-        st.channels = int(s, "channels").filter(|c| *c > 0).map(|v| v as u32);
-        st.channel_layout = text(s, "channel_layout");
-        st.bit_rate = int(s, "bit_rate");
-        st.duration = num(s, "duration");
-        st.start_time = num(s, "start_time");
-        st.nb_frames = int(s, "nb_frames");
-        st.attached_pic = s.get("disposition").and_then(|d| d.get("attached_pic")).and_then(Value::as_i64) == Some(1);
-        streams.push(st);
+    if !json.trim_start().starts_with('{') {
+        let reason = if json.trim().is_empty() { "it printed nothing" } else { "it does not start with a JSON object" };
+        return Err(FfprobeParseError { reason: reason.to_owned() });
     }
-    let first_video = streams.iter().find(|s| s.kind == StreamKind::Video && !s.attached_pic).map(|s| s.index);
+    let out: Output = serde_json::from_str(json).map_err(|e| FfprobeParseError { reason: e.to_string() })?;
+    let empty = Map::new();
+    let format = out.format.as_ref().and_then(Value::as_object).unwrap_or(&empty);
+    let start_time = num(format, "start_time");
+
+    let stream_maps: Vec<&Map<String, Value>> =
+        out.streams.as_ref().and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_object).collect()).unwrap_or_default();
+    let streams: Vec<StreamInfo> = stream_maps.iter().enumerate().map(|(i, s)| stream(i, s)).collect();
+
+    let first_video = streams.iter().find(|s| s.kind == StreamKind::Video && !s.attached_pic).map(|s| u64::from(s.index));
     let origin = start_time.unwrap_or(0.0);
     let mut keys: Vec<(f64, f64)> = out
         .packets
+        .0
         .iter()
-        .filter(|p| int(p, "stream_index").map(|v| v as u32) == first_video && text(p, "flags").is_some_and(|f| f.contains('K')))
+        .filter(|p| first_video.is_some() && p.stream_index == first_video)
         .filter_map(|p| {
-            let pts = num(p, "pts_time")?;
-            let dts = num(p, "dts_time").unwrap_or(pts);
+            let pts = p.pts_time.or(p.dts_time)?;
+            let dts = p.dts_time.unwrap_or(pts);
             Some((pts - origin, dts - origin))
         })
         .collect();
     keys.sort_by(|a, b| a.0.total_cmp(&b.0));
     keys.dedup_by(|a, b| (a.0 - b.0).abs() < 1e-9);
+
     Ok(MediaInfo {
-        format_name: text(&format, "format_name"),
-        format_long_name: text(&format, "format_long_name"),
-        duration: num(&format, "duration"),
+        format_name: text(format, "format_name"),
+        format_long_name: text(format, "format_long_name"),
+        duration: num(format, "duration").filter(|d| *d >= 0.0),
         start_time,
-        size: int(&format, "size"),
-        bit_rate: int(&format, "bit_rate"),
+        size: int(format, "size"),
+        bit_rate: int(format, "bit_rate"),
         streams,
         keyframes: keys.iter().map(|k| k.0).collect(),
         keyframe_dts: keys.iter().map(|k| k.1).collect(),
     })
+}
+
+fn stream(position: usize, s: &Map<String, Value>) -> StreamInfo {
+    let kind = match text(s, "codec_type").as_deref() {
+        Some("video") => StreamKind::Video,
+        Some("audio") => StreamKind::Audio,
+        Some("subtitle") => StreamKind::Subtitle,
+        Some("data") => StreamKind::Data,
+        Some("attachment") => StreamKind::Attachment,
+        _ => StreamKind::Other,
+    };
+    let index = int(s, "index").and_then(|v| u32::try_from(v).ok()).unwrap_or(position as u32);
+    let mut st = StreamInfo::new(index, kind);
+    st.id = text(s, "id").and_then(|t| {
+        let t = t.trim();
+        match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+            Some(hex) => u64::from_str_radix(hex, 16).ok(),
+            None => t.parse().ok(),
+        }
+    });
+    st.codec = text(s, "codec_name");
+    st.codec_tag = text(s, "codec_tag_string");
+    st.profile = text(s, "profile");
+    st.pix_fmt = text(s, "pix_fmt");
+    st.width = positive_u32(s, "width");
+    st.height = positive_u32(s, "height");
+    st.sar = rational(s, "sample_aspect_ratio");
+    st.rotation = rotation(s);
+    st.frame_rate = rational(s, "avg_frame_rate");
+    st.r_frame_rate = rational(s, "r_frame_rate");
+    st.time_base = rational(s, "time_base");
+    st.variable_frame_rate = kind == StreamKind::Video && matches!((st.frame_rate, st.r_frame_rate), (Some(a), Some(r)) if a != r);
+    st.sample_rate = positive_u32(s, "sample_rate");
+    st.channels = positive_u32(s, "channels");
+    st.channel_layout = text(s, "channel_layout");
+    st.bit_rate = int(s, "bit_rate");
+    st.duration = num(s, "duration").filter(|d| *d >= 0.0);
+    st.start_time = num(s, "start_time");
+    st.nb_frames = int(s, "nb_frames");
+    st.attached_pic = s.get("disposition").and_then(Value::as_object).is_some_and(|d| flag(d.get("attached_pic")));
+    st
+}
+
+/// A string or number field as text; `"N/A"`, empty strings and other types are unknown.
+fn text(map: &Map<String, Value>, key: &str) -> Option<String> {
+    match map.get(key)? {
+        Value::String(s) if !is_unknown(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn is_unknown(s: &str) -> bool {
+    let s = s.trim();
+    s.is_empty() || s.eq_ignore_ascii_case("N/A") || s.eq_ignore_ascii_case("unknown")
+}
+
+fn num(map: &Map<String, Value>, key: &str) -> Option<f64> {
+    text(map, key)?.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A non-negative whole number; `"128000"`, `128000` and `128000.0` all read as 128000.
+fn int(map: &Map<String, Value>, key: &str) -> Option<u64> {
+    let t = text(map, key)?;
+    let t = t.trim();
+    t.parse::<u64>().ok().or_else(|| {
+        let v: f64 = t.parse().ok()?;
+        (0.0..1.8e19).contains(&v).then(|| v.round() as u64)
+    })
+}
+
+fn positive_u32(map: &Map<String, Value>, key: &str) -> Option<u32> {
+    int(map, key).filter(|v| *v > 0).and_then(|v| u32::try_from(v).ok())
+}
+
+/// `"30000/1001"`, `"1:1"` (aspect ratios), `"25"`; `"0/0"` is unknown.
+fn rational(map: &Map<String, Value>, key: &str) -> Option<Rational> {
+    Rational::parse(&text(map, key)?.replace(':', "/"))
+}
+
+fn flag(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|n| n != 0.0),
+        Some(Value::String(s)) => matches!(s.trim(), "1" | "true"),
+        Some(Value::Bool(b)) => *b,
+        _ => false,
+    }
+}
+
+fn as_degrees(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|d: &f64| d.is_finite())
+}
+
+/// Counter-clockwise degrees to the nearest quarter turn: 0, 90, 180 or 270.
+fn quarter_turn(ccw: f64) -> i32 {
+    ((ccw / 90.0).round() as i64).rem_euclid(4) as i32 * 90
+}
+
+/// See the module documentation for the convention.
+fn rotation(s: &Map<String, Value>) -> Option<i32> {
+    let from_matrix = s
+        .get("side_data_list")
+        .and_then(Value::as_array)
+        .and_then(|list| list.iter().filter_map(Value::as_object).find_map(|side| side.get("rotation").and_then(as_degrees)));
+    if let Some(ccw) = from_matrix {
+        return Some(quarter_turn(ccw));
+    }
+    let clockwise = s.get("tags").and_then(Value::as_object).and_then(|t| t.get("rotate")).and_then(as_degrees)?;
+    Some(quarter_turn(-clockwise))
+}
+
+// ---------------------------------------------------------------------------------------
+// The top level, read leniently. Packets are reduced to keyframes while parsing, so a
+// long file's packet listing (tens of thousands of entries) never sits in memory.
+// ---------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct Output {
+    #[serde(default)]
+    format: Option<Value>,
+    #[serde(default)]
+    streams: Option<Value>,
+    #[serde(default)]
+    packets: KeyPackets,
+}
+
+/// The keyframe packets of every stream.
+#[derive(Default)]
+struct KeyPackets(Vec<Packet>);
+
+struct Packet {
+    stream_index: Option<u64>,
+    pts_time: Option<f64>,
+    dts_time: Option<f64>,
+}
+
+impl<'de> Deserialize<'de> for KeyPackets {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyPackets;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of packets")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KeyPackets, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(p) = seq.next_element::<RawPacket>()? {
+                    if p.flags.0.as_deref().is_some_and(|f| f.contains('K')) {
+                        keys.push(Packet {
+                            stream_index: p.stream_index.0.as_deref().and_then(|s| s.trim().parse().ok()),
+                            pts_time: p.pts_time.0.as_deref().and_then(|s| s.trim().parse().ok()).filter(|v: &f64| v.is_finite()),
+                            dts_time: p.dts_time.0.as_deref().and_then(|s| s.trim().parse().ok()).filter(|v: &f64| v.is_finite()),
+                        });
+                    }
+                }
+                Ok(KeyPackets(keys))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<KeyPackets, E> {
+                Ok(KeyPackets::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeyPackets, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(KeyPackets::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<KeyPackets, E> {
+                Ok(KeyPackets::default())
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<KeyPackets, E> {
+                Ok(KeyPackets::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<KeyPackets, E> {
+                Ok(KeyPackets::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<KeyPackets, E> {
+                Ok(KeyPackets::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<KeyPackets, E> {
+                Ok(KeyPackets::default())
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// One packet as printed; fields other than these four are skipped unread.
+#[derive(Deserialize)]
+struct RawPacket {
+    #[serde(default)]
+    stream_index: Scalar,
+    #[serde(default)]
+    pts_time: Scalar,
+    #[serde(default)]
+    dts_time: Scalar,
+    #[serde(default)]
+    flags: Scalar,
+}
+
+/// A string or number as text; anything else (null, objects, `"N/A"`) is `None`.
+#[derive(Default)]
+struct Scalar(Option<String>);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar((!is_unknown(v)).then(|| v.to_owned())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Scalar, E> {
+                Ok(Scalar(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar(None))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 #[cfg(test)]
@@ -139,7 +331,7 @@ mod tests {
     #[test]
     fn parses_a_typical_mp4_with_odd_fields() {
         let json = r#"{"packets":[
-            {"stream_index":0,"pts_time":"0.000000","dts_time":"-0.066667","flags":"K_"},
+            {"codec_type":"video","stream_index":0,"pts_time":"0.000000","dts_time":"-0.066667","flags":"K_","size":"834"},
             {"stream_index":1,"pts_time":"0.000000","dts_time":"0.000000","flags":"K_"},
             {"stream_index":0,"pts_time":"0.133333","dts_time":"-0.033333","flags":"__"},
             {"stream_index":0,"pts_time":"1.000000","dts_time":"0.933333","flags":"K_"}],
@@ -147,28 +339,138 @@ mod tests {
             {"index":0,"id":"0x1","codec_name":"h264","profile":"High","codec_type":"video","width":320,"height":180,
              "sample_aspect_ratio":"1:1","pix_fmt":"yuv420p","r_frame_rate":"30/1","avg_frame_rate":"30/1","time_base":"1/15360",
              "duration":"6.000000","nb_frames":"180","bit_rate":"N/A",
-             "side_data_list":[{"side_data_type":"Display Matrix","rotation":-90}]},
+             "side_data_list":[{"side_data_type":"Display Matrix","displaymatrix":"\n00000000:            0       65536           0\n","rotation":-90}]},
             {"index":1,"id":"0x2","codec_name":"aac","codec_type":"audio","sample_rate":"48000","channels":2,"channel_layout":"stereo",
-             "r_frame_rate":"0/0","avg_frame_rate":"0/0","time_base":"1/48000","duration":"6.000000"}],
+             "r_frame_rate":"0/0","avg_frame_rate":"0/0","time_base":"1/48000","duration":"6.000000","bit_rate":"128000"}],
           "format":{"format_name":"mov,mp4,m4a,3gp,3g2,mj2","start_time":"0.000000","duration":"6.000000","size":"1234","bit_rate":"N/A"}}"#;
         let m = parse(json).unwrap();
         assert_eq!(m.keyframes, vec![0.0, 1.0]);
         assert_eq!(m.keyframe_dts, vec![-0.066_667, 0.933_333]);
         let v = m.video().unwrap();
         assert_eq!((v.id, v.rotation, v.display_size()), (Some(1), Some(270), Some((180, 320))));
-        assert_eq!(v.bit_rate, None);
+        assert_eq!((v.codec.as_deref(), v.profile.as_deref(), v.pix_fmt.as_deref()), (Some("h264"), Some("High"), Some("yuv420p")));
+        assert_eq!((v.frame_rate, v.time_base, v.sar), (Rational::new(30, 1), Rational::new(1, 15360), Rational::new(1, 1)));
+        assert_eq!((v.bit_rate, v.nb_frames, v.duration), (None, Some(180), Some(6.0)));
         assert!(!v.variable_frame_rate);
         let a = m.audio().unwrap();
-        assert_eq!((a.sample_rate, a.channels, a.frame_rate), (Some(48000), Some(2), None));
-        assert_eq!(m.bit_rate, None);
+        assert_eq!((a.sample_rate, a.channels, a.frame_rate, a.bit_rate), (Some(48000), Some(2), None, Some(128_000)));
+        assert_eq!(a.channel_layout.as_deref(), Some("stereo"));
+        assert!(!a.variable_frame_rate, "audio has no frame rate to vary");
+        assert_eq!((m.bit_rate, m.size, m.duration), (None, Some(1234), Some(6.0)));
+        assert_eq!(m.format_name.as_deref(), Some("mov,mp4,m4a,3gp,3g2,mj2"));
     }
 
     #[test]
     fn empty_and_broken_output() {
         let m = parse("{}").unwrap();
-        assert!(m.streams.is_empty() && m.keyframes.is_empty());
-        assert!(parse("not json").is_err());
-        let vfr = parse(r#"{"streams":[{"codec_type":"video","avg_frame_rate":"24/1","r_frame_rate":"30/1"}]}"#).unwrap();
-        assert!(vfr.streams[0].variable_frame_rate);
+        assert!(m.streams.is_empty() && m.keyframes.is_empty() && m.duration.is_none());
+        // What ffprobe prints when it failed to open the file.
+        assert!(parse("{\n\n}\n").unwrap().streams.is_empty());
+        for bad in ["not json", "", "[]", "null", "42", "{\"streams\":[", "{} trailing"] {
+            let e = parse(bad).unwrap_err();
+            assert!(e.to_string().contains("ffprobe"), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn odd_values_are_unknown_not_errors() {
+        let json = r#"{"format":{"duration":"N/A","start_time":"","size":12.0,"bit_rate":"-5","format_name":null},
+          "streams":[{"codec_type":"video","width":"0","height":"N/A","sample_aspect_ratio":"0:1","avg_frame_rate":"0/0",
+                      "r_frame_rate":"25/1","time_base":"N/A","index":"3","tags":{"rotate":"90"},"nb_frames":"abc"},
+                     "not an object",
+                     {"codec_type":"weird","index":-1,"disposition":{"attached_pic":"1"}},
+                     {}],
+          "packets":null}"#;
+        let m = parse(json).unwrap();
+        assert_eq!((m.duration, m.start_time, m.size, m.bit_rate, m.format_name.as_deref()), (None, None, Some(12), None, None));
+        assert_eq!(m.streams.len(), 3, "a stream that is not an object is skipped");
+        let v = &m.streams[0];
+        assert_eq!((v.index, v.width, v.height, v.sar, v.frame_rate, v.time_base, v.nb_frames), (3, None, None, None, None, None, None));
+        assert!(!v.variable_frame_rate, "an unknown average rate is not a difference");
+        assert_eq!(v.rotation, Some(270), "rotate=90 (clockwise) is 270 counter-clockwise");
+        assert_eq!(v.display_size(), None);
+        // A missing or negative index falls back to the stream's position in the list.
+        assert_eq!((m.streams[1].kind, m.streams[1].index, m.streams[1].attached_pic), (StreamKind::Other, 1, true));
+        assert_eq!((m.streams[2].kind, m.streams[2].index), (StreamKind::Other, 2));
+        assert!(m.keyframes.is_empty());
+        // Packets given as something other than a list.
+        for packets in ["{}", "\"x\"", "1", "true"] {
+            assert!(parse(&format!("{{\"packets\":{packets}}}")).is_ok(), "{packets}");
+        }
+    }
+
+    #[test]
+    fn variable_frame_rate_needs_both_rates_and_a_difference() {
+        let vfr = |avg: &str, r: &str| {
+            parse(&format!(r#"{{"streams":[{{"codec_type":"video","avg_frame_rate":"{avg}","r_frame_rate":"{r}"}}]}}"#)).unwrap().streams[0]
+                .variable_frame_rate
+        };
+        assert!(vfr("24/1", "30/1"));
+        assert!(vfr("2997/100", "30000/1001"));
+        assert!(!vfr("60/2", "30/1"), "equal after reducing");
+        assert!(!vfr("0/0", "30/1"));
+        assert!(!vfr("30/1", "N/A"));
+    }
+
+    #[test]
+    fn rotation_is_normalised_to_quarter_turns() {
+        let rot = |side: &str| {
+            parse(&format!(r#"{{"streams":[{{"codec_type":"video","width":1920,"height":1080,{side}}}]}}"#)).unwrap().streams[0].clone()
+        };
+        let matrix = |r: &str| format!(r#""side_data_list":[{{"side_data_type":"CPB properties"}},{{"side_data_type":"Display Matrix","rotation":{r}}}]"#);
+        assert_eq!(rot(&matrix("-90")).rotation, Some(270));
+        assert_eq!(rot(&matrix("90")).rotation, Some(90));
+        assert_eq!(rot(&matrix("180")).rotation, Some(180));
+        assert_eq!(rot(&matrix("-180")).rotation, Some(180));
+        assert_eq!(rot(&matrix("-270")).rotation, Some(90));
+        assert_eq!(rot(&matrix("360")).rotation, Some(0));
+        assert_eq!(rot(&matrix("89.7")).rotation, Some(90));
+        assert_eq!(rot(&matrix("\"-90.00\"")).rotation, Some(270));
+        assert_eq!(rot(&matrix("-90")).display_size(), Some((1080, 1920)));
+        assert_eq!(rot(&matrix("180")).display_size(), Some((1920, 1080)));
+        // The display matrix wins over the legacy tag.
+        assert_eq!(rot(&format!(r#"{},"tags":{{"rotate":"180"}}"#, matrix("90"))).rotation, Some(90));
+        assert_eq!(rot(r#""tags":{"rotate":"270"}"#).rotation, Some(90));
+        assert_eq!(rot(r#""tags":{"rotate":-90}"#).rotation, Some(90));
+        assert_eq!(rot(r#""tags":{"rotate":"sideways"}"#).rotation, None);
+        assert_eq!(rot(r#""side_data_list":[{"side_data_type":"Display Matrix"}]"#).rotation, None);
+        assert_eq!(rot(r#""side_data_list":"oops""#).rotation, None);
+    }
+
+    #[test]
+    fn keyframes_of_the_first_real_video_stream_relative_to_start_time() {
+        // Stream 0 is a cover picture; stream 1 is the real video; stream 2 is audio.
+        let json = r#"{"format":{"start_time":"1.400000"},
+          "streams":[{"index":0,"codec_type":"video","disposition":{"attached_pic":1}},
+                     {"index":1,"codec_type":"video"},{"index":2,"codec_type":"audio"}],
+          "packets":[{"stream_index":0,"pts_time":"0.0","flags":"K_"},
+                     {"stream_index":1,"pts_time":"3.400000","dts_time":"3.333333","flags":"K_"},
+                     {"stream_index":1,"pts_time":"1.400000","dts_time":"1.333333","flags":"K__"},
+                     {"stream_index":1,"pts_time":"1.400000","dts_time":"1.333333","flags":"K_"},
+                     {"stream_index":"1","pts_time":"N/A","dts_time":"2.4","flags":"KD"},
+                     {"stream_index":1,"pts_time":"1.5","flags":"__"},
+                     {"stream_index":1,"flags":"K_"},
+                     {"stream_index":2,"pts_time":"1.4","flags":"K_"}]}"#;
+        let m = parse(json).unwrap();
+        let round = |v: &[f64]| v.iter().map(|k| (k * 1e6).round() / 1e6).collect::<Vec<_>>();
+        assert_eq!(round(&m.keyframes), vec![0.0, 1.0, 2.0]);
+        assert_eq!(round(&m.keyframe_dts), vec![-0.066_667, 1.0, 1.933_333]);
+        assert_eq!(m.video().map(|v| v.index), Some(1));
+    }
+
+    #[test]
+    fn no_video_means_no_keyframes() {
+        let json = r#"{"streams":[{"index":0,"codec_type":"audio"}],"packets":[{"stream_index":0,"pts_time":"0","flags":"K_"}]}"#;
+        assert!(parse(json).unwrap().keyframes.is_empty());
+    }
+
+    #[test]
+    fn a_still_image() {
+        let json = r#"{"streams":[{"index":0,"codec_name":"png","codec_type":"video","width":32,"height":18,"pix_fmt":"rgb24",
+            "r_frame_rate":"25/1","avg_frame_rate":"25/1","time_base":"1/25","duration":"0.040000","nb_frames":"N/A"}],
+            "format":{"format_name":"image2","duration":"0.040000","size":"97"}}"#;
+        let m = parse(json).unwrap();
+        assert!(m.is_still_image());
+        assert!(m.keyframes.is_empty());
     }
 }
