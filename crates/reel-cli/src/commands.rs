@@ -211,15 +211,12 @@ fn plan_cmd(cli: &Cli, args: &PlanArgs) -> Result<(), i32> {
         plan.output.encoder
     );
     if args.explain {
-        for d in &plan.decisions {
-            out.push_str(&format!("{} {}:\n", if d.chosen { "chosen" } else { "rejected" }, d.strategy.as_str()));
-            for r in &d.reasons {
-                out.push_str(&format!("  - {r}\n"));
-            }
+        out.push_str(&plan.explanation());
+    } else {
+        for w in &plan.warnings {
+            out.push_str(&format!("warning: {w}
+"));
         }
-    }
-    for w in &plan.warnings {
-        out.push_str(&format!("warning: {w}\n"));
     }
     for job in &plan.jobs {
         out.push_str(&format!("job {}: {}\n  {}\n", job.id, job.description, reel_core::args::shell_line(&tools.ffmpeg.to_string_lossy(), &job.command.to_args())));

@@ -69,6 +69,24 @@ pub struct Plan {
     pub warnings: Vec<String>,
 }
 
+impl Plan {
+    /// Why this strategy, as `reel plan --explain` prints it: each strategy weighed, chosen
+    /// or rejected, with its reasons, then the warnings.
+    pub fn explanation(&self) -> String {
+        let mut out = String::new();
+        for d in &self.decisions {
+            out.push_str(&format!("{} {}:\n", if d.chosen { "chosen" } else { "rejected" }, d.strategy.as_str()));
+            for r in &d.reasons {
+                out.push_str(&format!("  - {r}\n"));
+            }
+        }
+        for w in &self.warnings {
+            out.push_str(&format!("warning: {w}\n"));
+        }
+        out
+    }
+}
+
 /// What the output file will be.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputSpec {

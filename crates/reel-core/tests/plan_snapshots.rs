@@ -83,15 +83,7 @@ fn plan_of(json: &str) -> Plan {
 /// The plan as a reviewer reads it: strategy, reasons, each command line and file.
 fn render(p: &Plan) -> String {
     let mut out = format!("strategy: {}\nduration: {} s ({} frames)\n", p.strategy.as_str(), p.duration, p.frames);
-    for d in &p.decisions {
-        out.push_str(&format!("{} {}:\n", if d.chosen { "chosen" } else { "rejected" }, d.strategy.as_str()));
-        for r in &d.reasons {
-            out.push_str(&format!("  - {r}\n"));
-        }
-    }
-    for w in &p.warnings {
-        out.push_str(&format!("warning: {w}\n"));
-    }
+    out.push_str(&p.explanation());
     for job in &p.jobs {
         out.push_str(&format!("job {}: {}\n", job.id, job.description));
         for arg in job.command.to_args() {

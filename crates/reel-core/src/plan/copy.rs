@@ -18,7 +18,7 @@
 
 use super::layout::{media_of, Layout};
 use super::single_pass::{audio_encode_args, audio_tracks, filter_args, main_audio};
-use super::{AudioSpec, Decision, Job, OutputSpec, Plan, Strategy, WorkFile, WorkLink, OUTPUT_NAME};
+use super::{Decision, Job, Plan, Strategy, WorkFile, WorkLink, OUTPUT_NAME};
 use crate::args::{FfmpegCommand, Input, InputKind};
 use crate::capabilities::Capabilities;
 use crate::filter::secs;
@@ -240,16 +240,7 @@ pub(super) fn plan(timeline: &Timeline, media: &MediaMap, layout: &Layout, setti
         strategy: Strategy::Copy,
         duration: layout.duration,
         frames: layout.frames,
-        output: OutputSpec {
-            width: layout.width,
-            height: layout.height,
-            fps: layout.fps,
-            video_codec: video.and_then(|v| v.codec.clone()).unwrap_or_default(),
-            encoder: "copy".to_owned(),
-            preset: "copy".to_owned(),
-            pix_fmt: "yuv420p".to_owned(),
-            audio: Some(AudioSpec { codec: "aac".to_owned(), bitrate: layout.audio_bitrate.clone(), sample_rate: layout.sample_rate, channels: layout.channels }),
-        },
+        output: layout.output_spec(&video.and_then(|v| v.codec.clone()).unwrap_or_default(), "copy", "copy"),
         jobs: vec![Job {
             id: "export".to_owned(),
             description: format!("join {clips} clip(s) by stream copy (no video re-encoding); audio rendered once"),

@@ -150,6 +150,25 @@ impl Layout {
         })
     }
 
+    /// What the output file will be, with this layout's grid and its AAC audio.
+    pub fn output_spec(&self, video_codec: &str, encoder: &str, preset: &str) -> super::OutputSpec {
+        super::OutputSpec {
+            width: self.width,
+            height: self.height,
+            fps: self.fps,
+            video_codec: video_codec.to_owned(),
+            encoder: encoder.to_owned(),
+            preset: preset.to_owned(),
+            pix_fmt: "yuv420p".to_owned(),
+            audio: Some(super::AudioSpec {
+                codec: "aac".to_owned(),
+                bitrate: self.audio_bitrate.clone(),
+                sample_rate: self.sample_rate,
+                channels: self.channels,
+            }),
+        }
+    }
+
     /// ffmpeg's channel layout name for the output channel count.
     pub fn channel_layout(&self) -> &'static str {
         match self.channels {

@@ -15,7 +15,7 @@
 
 use super::encoder::{encoder_args, EncoderChoice};
 use super::layout::{frame_at_or_after, media_of, Layout, TOLERANCE};
-use super::{AudioSpec, Decision, Job, OutputSpec, Plan, Strategy, WorkFile, OUTPUT_NAME};
+use super::{Decision, Job, Plan, Strategy, WorkFile, OUTPUT_NAME};
 use crate::args::{FfmpegCommand, Input, InputKind};
 use crate::capabilities::Capabilities;
 use crate::filter::{escape_value, secs};
@@ -68,21 +68,7 @@ pub(super) fn plan(
         strategy: Strategy::SinglePass,
         duration: layout.duration,
         frames: layout.frames,
-        output: OutputSpec {
-            width: layout.width,
-            height: layout.height,
-            fps: layout.fps,
-            video_codec: encoder.codec.as_str().to_owned(),
-            encoder: encoder.encoder.clone(),
-            preset: encoder.preset.as_str().to_owned(),
-            pix_fmt: "yuv420p".to_owned(),
-            audio: Some(AudioSpec {
-                codec: "aac".to_owned(),
-                bitrate: layout.audio_bitrate.clone(),
-                sample_rate: layout.sample_rate,
-                channels: layout.channels,
-            }),
-        },
+        output: layout.output_spec(encoder.codec.as_str(), &encoder.encoder, encoder.preset.as_str()),
         jobs: vec![job],
         decisions,
         warnings,
