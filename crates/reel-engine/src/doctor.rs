@@ -1,187 +1,420 @@
-//! `reel doctor`: which ffmpeg, which version, which filters, and which encoders really
-//! encode. A listed hardware encoder only counts after a short test encode succeeds. The
-//! result is cached per ffmpeg binary (path, size, modification time).
+//! `reel doctor`: which ffmpeg and ffprobe, found how, which version, which of the
+//! filters reel needs are missing, and which encoders really encode.
+//!
+//! An encoder counts as usable only after a short test encode with it succeeds: a build
+//! lists `h264_nvenc` whether or not the machine has an NVIDIA GPU and driver. The test
+//! encodes run in parallel, each with a time limit. The result is cached as JSON in the
+//! user's cache folder (or `REEL_CACHE_DIR`), keyed by the ffmpeg binary's canonical path,
+//! size and modification time, so a second doctor (and every export) is instant; a cache
+//! that cannot be read or written only disables caching.
 
-use crate::ffmpeg::{first_reason, run_capture, ToolError, Tools};
+use crate::error::ToolError;
+use crate::ffmpeg::{failure_reason, run_command, Found, Tools};
 use reel_core::capabilities::{Capabilities, EncoderStatus};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Oldest ffmpeg reel supports (`-fps_mode`, `amix normalize`, `adelay` in samples).
 pub const MINIMUM_VERSION: (u32, u32) = (5, 1);
 
 /// Encoders reel knows, software first.
 pub const KNOWN_ENCODERS: &[&str] = &[
-    "libx264", "libx265", "h264_nvenc", "hevc_nvenc", "h264_qsv", "hevc_qsv", "h264_amf", "hevc_amf", "h264_vaapi", "hevc_vaapi",
-    "h264_videotoolbox", "hevc_videotoolbox",
+    "libx264",
+    "libx265",
+    "h264_nvenc",
+    "hevc_nvenc",
+    "h264_qsv",
+    "hevc_qsv",
+    "h264_amf",
+    "hevc_amf",
+    "h264_vaapi",
+    "hevc_vaapi",
+    "h264_videotoolbox",
+    "hevc_videotoolbox",
 ];
 
 /// Filters the planner uses.
 pub const REQUIRED_FILTERS: &[&str] = &[
-    "concat", "overlay", "drawtext", "scale", "pad", "fps", "format", "setpts", "asetpts", "settb", "trim", "atrim", "amix", "adelay", "apad",
-    "aresample", "aformat", "anullsrc", "color", "tpad", "setsar", "volume", "colorchannelmixer",
+    "concat",
+    "overlay",
+    "drawtext",
+    "scale",
+    "pad",
+    "fps",
+    "format",
+    "setpts",
+    "asetpts",
+    "settb",
+    "trim",
+    "atrim",
+    "amix",
+    "adelay",
+    "apad",
+    "aresample",
+    "aformat",
+    "anullsrc",
+    "color",
+    "tpad",
+    "setsar",
+    "volume",
+    "colorchannelmixer",
 ];
 
+/// Time limit of one test encode.
+pub const TEST_ENCODE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Time limit of `-version`, `-filters`, `-encoders`.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Bumped when the report's meaning changes, so older caches are ignored.
+const CACHE_FORMAT: u32 = 2;
+
 /// What doctor found.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub ffmpeg: PathBuf,
-    pub ffmpeg_found: String,
+    /// Which discovery step found ffmpeg.
+    pub ffmpeg_found: Found,
     pub ffprobe: PathBuf,
-    pub ffprobe_found: String,
+    pub ffprobe_found: Found,
+    /// As ffmpeg prints it: `5.1.9-0+deb12u1`, `N-112345-gdeadbeef`, `n7.0.2`.
     pub version: Option<String>,
+    /// `[major, minor]` of a release; `None` for a development build.
+    pub version_number: Option<(u32, u32)>,
+    /// ffprobe's version, as it prints it.
+    pub ffprobe_version: Option<String>,
+    /// `"5.1"`.
     pub minimum_version: String,
+    /// The version is at least the minimum (development builds are assumed to be).
     pub version_ok: bool,
+    /// Filters reel needs that this ffmpeg lacks.
     pub missing_filters: Vec<String>,
+    /// Every encoder reel knows: listed by `-encoders`? did a test encode succeed? why not?
     pub encoders: Vec<EncoderStatus>,
     /// True when this report came from the cache.
     #[serde(default)]
     pub cached: bool,
+    /// Seconds the checks took when they ran (not the cache lookup).
+    #[serde(default)]
+    pub check_seconds: f64,
 }
 
 impl Report {
+    /// What the planner needs to know.
     pub fn capabilities(&self) -> Capabilities {
         Capabilities {
             version: self.version.clone(),
-            version_number: self.version.as_deref().and_then(parse_version),
+            version_number: self.version_number,
             encoders: self.encoders.clone(),
             missing_filters: self.missing_filters.clone(),
         }
     }
 
-    /// A sentence when this ffmpeg cannot be used, else `None`.
+    /// A sentence (with what to do) when this ffmpeg cannot be used for exports, else `None`.
     pub fn problem(&self) -> Option<String> {
         if !self.version_ok {
             return Some(format!(
-                "{} is version {}, older than the {}.{} reel needs; install a newer ffmpeg or point --ffmpeg at one",
+                "{} is ffmpeg {}, older than the {} reel needs; install a newer ffmpeg or point --ffmpeg / REEL_FFMPEG at one. {}",
                 self.ffmpeg.display(),
-                self.version.as_deref().unwrap_or("unknown"),
-                MINIMUM_VERSION.0,
-                MINIMUM_VERSION.1
+                self.version.as_deref().unwrap_or("(unknown version)"),
+                self.minimum_version,
+                crate::ffmpeg::INSTALL_HINTS
             ));
         }
         if !self.missing_filters.is_empty() {
-            return Some(format!("{} lacks the filters {}; install a full ffmpeg build (Debian's `ffmpeg` package has them)", self.ffmpeg.display(), self.missing_filters.join(", ")));
+            return Some(format!(
+                "{} lacks the filter{} {} that reel needs; install a full ffmpeg build (Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, macOS `brew install ffmpeg`, Windows `winget install ffmpeg`) or point --ffmpeg at one",
+                self.ffmpeg.display(),
+                if self.missing_filters.len() == 1 { "" } else { "s" },
+                self.missing_filters.join(", ")
+            ));
         }
         None
     }
+
+    /// The status of one encoder, if reel knows it.
+    pub fn encoder(&self, name: &str) -> Option<&EncoderStatus> {
+        self.encoders.iter().find(|e| e.name == name)
+    }
 }
 
-/// `(major, minor)` of a release version such as `5.1.9-0+deb12u1` or `n7.0`; `None` for
-/// git builds (`N-12345-g…`), which are assumed new enough.
+/// `(major, minor)` of a release version such as `5.1.9-0+deb12u1`, `n7.0.2`, `6.1` or
+/// `7.1-full_build-www.gyan.dev`; `None` for development builds (`N-112345-g…`,
+/// `git-2024-…`, `2023-03-05-git-…`) and anything else without a leading `X.Y`.
 pub fn parse_version(v: &str) -> Option<(u32, u32)> {
-    let v = v.trim_start_matches('n');
-    let mut parts = v.split(|c: char| !c.is_ascii_digit());
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
-    Some((major, minor))
+    let v = v.trim();
+    if v.starts_with('N') || v.contains("git") {
+        return None;
+    }
+    let v = v.strip_prefix('n').unwrap_or(v);
+    let (major, rest) = v.split_once('.')?;
+    let minor: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
-/// Why a doctor run failed.
+/// The version word of `ffmpeg -version`'s first line (`ffmpeg version 5.1.9-0+deb12u1
+/// Copyright …`), or `None` when the line is not ffmpeg's.
+pub fn version_from_banner(banner: &str, program: &str) -> Option<String> {
+    let first = banner.lines().next()?.trim();
+    let rest = first.strip_prefix(program)?.trim_start().strip_prefix("version")?;
+    rest.split_whitespace().next().map(str::to_owned)
+}
+
+/// Names in the second column of `ffmpeg -filters` / `ffmpeg -encoders` listings (header
+/// lines add a few harmless non-names).
+fn listed_names(listing: &str) -> BTreeSet<&str> {
+    listing.lines().filter_map(|line| line.split_whitespace().nth(1)).collect()
+}
+
+/// Why a doctor run could not finish.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot query {ffmpeg}: {source}")]
-pub struct DoctorError {
-    ffmpeg: String,
-    source: ToolError,
+pub enum DoctorError {
+    #[error("could not ask {path} for {what}: {source}")]
+    Query { path: String, what: &'static str, source: Box<ToolError> },
+    #[error("{path} does not look like {program}: `{program} -version` printed {first_line:?}; point --{program} / REEL_{} at a real {program}", program.to_ascii_uppercase())]
+    NotFfmpeg { path: String, program: &'static str, first_line: String },
 }
 
-fn cache_file(ffmpeg: &Path) -> Option<PathBuf> {
-    let dir = std::env::var_os("REEL_CACHE_DIR")
-        .map(PathBuf::from)
-        .or_else(|| directories::ProjectDirs::from("", "", "reel").map(|d| d.cache_dir().to_owned()))?;
-    let meta = std::fs::metadata(ffmpeg).ok()?;
-    let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
-    let canonical = std::fs::canonicalize(ffmpeg).ok()?;
-    let key = format!("{}\0{}\0{mtime}", canonical.display(), meta.len());
-    let hash = hex::encode(&sha2::Digest::finalize(sha2::Digest::chain_update(<sha2::Sha256 as sha2::Digest>::new(), key.as_bytes()))[..8]);
-    Some(dir.join(format!("doctor-{hash}.json")))
-}
-
-fn test_encode(ffmpeg: &Path, encoder: &str) -> Result<(), String> {
+/// The arguments of the test encode for `encoder`.
+pub fn test_encode_args(encoder: &str) -> Vec<String> {
     let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-loglevel", "error"].iter().map(|s| (*s).to_owned()).collect();
-    if encoder.ends_with("_vaapi") {
+    let vaapi = encoder.ends_with("_vaapi");
+    if vaapi {
         args.extend(["-vaapi_device".into(), "/dev/dri/renderD128".into()]);
     }
     args.extend(["-f".into(), "lavfi".into(), "-i".into(), "color=c=black:s=256x144:r=30:d=0.2".into()]);
-    if encoder.ends_with("_vaapi") {
+    if vaapi {
         args.extend(["-vf".into(), "format=nv12,hwupload".into()]);
     }
-    args.extend(["-frames:v".into(), "5".into(), "-c:v".into(), encoder.into(), "-f".into(), "null".into(), "-".into()]);
-    match run_capture(ffmpeg, &args, Duration::from_secs(20)) {
+    args.extend(["-frames:v".into(), "5".into(), "-an".into(), "-c:v".into(), encoder.into(), "-f".into(), "null".into(), "-".into()]);
+    args
+}
+
+fn test_encode(ffmpeg: &Path, encoder: &str) -> Result<(), String> {
+    match run_command(ffmpeg, &test_encode_args(encoder), TEST_ENCODE_TIMEOUT) {
         Ok(_) => Ok(()),
-        Err(ToolError::Failed { stderr, .. }) => Err(first_reason(&stderr.replace(" | ", "\n"))),
-        Err(e) => Err(e.to_string()),
+        Err(ToolError::Failed { full_stderr, .. }) => Err(failure_reason(&full_stderr)),
+        Err(ToolError::Timeout { seconds, .. }) => Err(format!("the test encode did not finish within {seconds} s")),
+        Err(e @ ToolError::Spawn { .. }) => Err(e.to_string()),
     }
 }
 
-/// Runs doctor, or returns the cached report for this ffmpeg binary.
+/// Where doctor caches reports: `REEL_CACHE_DIR`, else the user's cache folder.
+pub fn cache_dir() -> Option<PathBuf> {
+    std::env::var_os("REEL_CACHE_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| directories::ProjectDirs::from("", "", "reel").map(|d| d.cache_dir().to_owned()))
+}
+
+/// The cache entry for this pair of binaries: its file and the key it must hold.
+fn cache_entry(tools: &Tools) -> Option<(PathBuf, String)> {
+    let meta = std::fs::metadata(&tools.ffmpeg).ok()?;
+    let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+    let canonical = std::fs::canonicalize(&tools.ffmpeg).ok()?;
+    let probe = std::fs::canonicalize(&tools.ffprobe).unwrap_or_else(|_| tools.ffprobe.clone());
+    let key = format!(
+        "reel {} format {CACHE_FORMAT}\nffmpeg {}\nsize {}\nmtime {mtime}\nffprobe {}",
+        env!("CARGO_PKG_VERSION"),
+        canonical.display(),
+        meta.len(),
+        probe.display()
+    );
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(key.as_bytes());
+    Some((cache_dir()?.join(format!("doctor-{}.json", hex::encode(&digest[..8]))), key))
+}
+
+#[derive(Serialize, Deserialize)]
+struct CacheFile {
+    key: String,
+    report: Report,
+}
+
+fn read_cache(file: &Path, key: &str) -> Option<Report> {
+    let cached: CacheFile = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
+    (cached.key == key).then_some(cached.report)
+}
+
+/// Writes the cache atomically; failing only costs speed next time.
+fn write_cache(file: &Path, key: &str, report: &Report) {
+    let Some(dir) = file.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let Ok(json) = serde_json::to_vec_pretty(&CacheFile { key: key.to_owned(), report: report.clone() }) else { return };
+    let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) else { return };
+    if std::io::Write::write_all(&mut tmp, &json).is_ok() {
+        let _ = tmp.persist(file);
+    }
+}
+
+/// Runs doctor, or returns the cached report for this ffmpeg binary (unless `refresh`).
 pub fn doctor(tools: &Tools, refresh: bool) -> Result<Report, DoctorError> {
-    let cache = cache_file(&tools.ffmpeg);
+    let entry = cache_entry(tools);
     if !refresh {
-        if let Some(report) = cache.as_ref().and_then(|c| std::fs::read(c).ok()).and_then(|b| serde_json::from_slice::<Report>(&b).ok()) {
-            if report.ffprobe == tools.ffprobe {
-                return Ok(Report { cached: true, ffmpeg_found: tools.ffmpeg_found.as_str().to_owned(), ..report });
-            }
+        if let Some(report) = entry.as_ref().and_then(|(file, key)| read_cache(file, key)) {
+            // The same binaries may have been reached another way this time.
+            return Ok(Report {
+                cached: true,
+                ffmpeg: tools.ffmpeg.clone(),
+                ffmpeg_found: tools.ffmpeg_found,
+                ffprobe: tools.ffprobe.clone(),
+                ffprobe_found: tools.ffprobe_found,
+                ..report
+            });
         }
     }
-    let query = |args: &[&str]| {
-        let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-        run_capture(&tools.ffmpeg, &args, Duration::from_secs(30)).map_err(|source| DoctorError { ffmpeg: tools.ffmpeg.display().to_string(), source })
+    let report = check(tools)?;
+    if let Some((file, key)) = entry {
+        write_cache(&file, &key, &report);
+    }
+    Ok(report)
+}
+
+/// Runs every check now, without the cache.
+pub fn check(tools: &Tools) -> Result<Report, DoctorError> {
+    let started = Instant::now();
+    let query = |program: &Path, what: &'static str, flag: &str| {
+        let args = vec!["-hide_banner".to_owned(), flag.to_owned()];
+        run_command(program, &args, QUERY_TIMEOUT)
+            .map(|c| c.stdout)
+            .map_err(|source| DoctorError::Query { path: program.display().to_string(), what, source: Box::new(source) })
     };
-    let version_text = query(&["-hide_banner", "-version"])?;
-    let version = version_text.lines().next().and_then(|l| l.strip_prefix("ffmpeg version ")).and_then(|l| l.split_whitespace().next()).map(str::to_owned);
-    let version_ok = version.as_deref().and_then(parse_version).is_none_or(|v| v >= MINIMUM_VERSION);
-    let filters_text = query(&["-hide_banner", "-filters"])?;
-    let filters: Vec<&str> = filters_text.lines().filter_map(|l| l.split_whitespace().nth(1)).collect();
-    let missing_filters = REQUIRED_FILTERS.iter().filter(|f| !filters.contains(f)).map(|f| (*f).to_owned()).collect();
-    let encoders_text = query(&["-hide_banner", "-encoders"])?;
-    let listed: Vec<&str> = encoders_text.lines().filter_map(|l| l.split_whitespace().nth(1)).collect();
-    let handles: Vec<_> = KNOWN_ENCODERS
-        .iter()
-        .map(|name| {
-            let is_listed = listed.contains(name);
-            let ffmpeg = tools.ffmpeg.clone();
-            let name = (*name).to_owned();
-            std::thread::spawn(move || {
-                let result = if is_listed { test_encode(&ffmpeg, &name) } else { Err("not listed".to_owned()) };
-                EncoderStatus { usable: result.is_ok(), reason: result.err().filter(|_| is_listed), listed: is_listed, name }
+    let banner = query(&tools.ffmpeg, "its version", "-version")?;
+    let version = version_from_banner(&banner, "ffmpeg").ok_or_else(|| DoctorError::NotFfmpeg {
+        path: tools.ffmpeg.display().to_string(),
+        program: "ffmpeg",
+        first_line: banner.lines().next().unwrap_or_default().chars().take(120).collect(),
+    })?;
+    let probe_banner = query(&tools.ffprobe, "its version", "-version")?;
+    let ffprobe_version = version_from_banner(&probe_banner, "ffprobe").ok_or_else(|| DoctorError::NotFfmpeg {
+        path: tools.ffprobe.display().to_string(),
+        program: "ffprobe",
+        first_line: probe_banner.lines().next().unwrap_or_default().chars().take(120).collect(),
+    })?;
+    let version_number = parse_version(&version);
+    let version_ok = version_number.is_none_or(|v| v >= MINIMUM_VERSION);
+
+    let filters_text = query(&tools.ffmpeg, "its filters", "-filters")?;
+    let filters = listed_names(&filters_text);
+    let missing_filters = REQUIRED_FILTERS.iter().filter(|f| !filters.contains(*f)).map(|f| (*f).to_owned()).collect();
+
+    let encoders_text = query(&tools.ffmpeg, "its encoders", "-encoders")?;
+    let listed = listed_names(&encoders_text);
+    let encoders = std::thread::scope(|scope| {
+        let handles: Vec<_> = KNOWN_ENCODERS
+            .iter()
+            .map(|name| {
+                let is_listed = listed.contains(name);
+                let ffmpeg = &tools.ffmpeg;
+                scope.spawn(move || {
+                    let result = if is_listed { test_encode(ffmpeg, name) } else { Err(String::new()) };
+                    EncoderStatus { name: (*name).to_owned(), listed: is_listed, usable: result.is_ok(), reason: result.err().filter(|_| is_listed) }
+                })
             })
-        })
-        .collect();
-    let encoders = handles.into_iter().filter_map(|h| h.join().ok()).collect();
-    let report = Report {
+            .collect();
+        handles
+            .into_iter()
+            .zip(KNOWN_ENCODERS)
+            .map(|(h, name)| {
+                h.join().unwrap_or_else(|_| EncoderStatus {
+                    name: (*name).to_owned(),
+                    listed: true,
+                    usable: false,
+                    reason: Some("the test encode could not be run".to_owned()),
+                })
+            })
+            .collect()
+    });
+
+    Ok(Report {
         ffmpeg: tools.ffmpeg.clone(),
-        ffmpeg_found: tools.ffmpeg_found.as_str().to_owned(),
+        ffmpeg_found: tools.ffmpeg_found,
         ffprobe: tools.ffprobe.clone(),
-        ffprobe_found: tools.ffprobe_found.as_str().to_owned(),
-        version,
+        ffprobe_found: tools.ffprobe_found,
+        version: Some(version),
+        version_number,
+        ffprobe_version: Some(ffprobe_version),
         minimum_version: format!("{}.{}", MINIMUM_VERSION.0, MINIMUM_VERSION.1),
         version_ok,
         missing_filters,
         encoders,
         cached: false,
-    };
-    if let Some(cache) = cache {
-        // A cache that cannot be written only costs speed next time.
-        let _ = std::fs::create_dir_all(cache.parent().unwrap_or(Path::new(".")));
-        if let Ok(json) = serde_json::to_vec_pretty(&report) {
-            let tmp = cache.with_extension("tmp");
-            if std::fs::write(&tmp, json).is_ok() {
-                let _ = std::fs::rename(&tmp, &cache);
-            }
-        }
-    }
-    Ok(report)
+        check_seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn versions() {
-        assert_eq!(super::parse_version("5.1.9-0+deb12u1"), Some((5, 1)));
-        assert_eq!(super::parse_version("n7.0.2"), Some((7, 0)));
-        assert_eq!(super::parse_version("6.0"), Some((6, 0)));
-        assert_eq!(super::parse_version("N-112345-gdeadbeef"), None);
+        assert_eq!(parse_version("5.1.9-0+deb12u1"), Some((5, 1)));
+        assert_eq!(parse_version("n7.0.2"), Some((7, 0)));
+        assert_eq!(parse_version("6.0"), Some((6, 0)));
+        assert_eq!(parse_version("4.4.2-0ubuntu0.22.04.1"), Some((4, 4)));
+        assert_eq!(parse_version("7.1-full_build-www.gyan.dev"), Some((7, 1)));
+        assert_eq!(parse_version("N-112345-gdeadbeef"), None);
+        assert_eq!(parse_version("git-2024-01-01-abcdef"), None);
+        assert_eq!(parse_version("2023-03-05-git-912ac82a3c-full_build-www.gyan.dev"), None);
+        assert_eq!(parse_version("7"), None);
+        assert_eq!(parse_version(""), None);
+    }
+
+    #[test]
+    fn banners() {
+        let b = "ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026 the FFmpeg developers\nbuilt with gcc 12";
+        assert_eq!(version_from_banner(b, "ffmpeg").as_deref(), Some("5.1.9-0+deb12u1"));
+        assert_eq!(version_from_banner("ffmpeg version N-112345-gdeadbeef Copyright", "ffmpeg").as_deref(), Some("N-112345-gdeadbeef"));
+        assert_eq!(version_from_banner("ffprobe version 6.1 Copyright", "ffprobe").as_deref(), Some("6.1"));
+        assert_eq!(version_from_banner("usage: something else", "ffmpeg"), None);
+        assert_eq!(version_from_banner("", "ffmpeg"), None);
+    }
+
+    #[test]
+    fn listings() {
+        let filters = "Filters:\n  T.. = Timeline support\n  ---\n TSC concat            N->N       Concatenate\n ... anullsrc          |->A       Null audio source\n";
+        let names = listed_names(filters);
+        assert!(names.contains("concat") && names.contains("anullsrc"));
+        let encoders = "Encoders:\n V..... = Video\n ------\n V....D libx264              libx264 H.264\n V....D h264_nvenc           NVIDIA NVENC\n";
+        let names = listed_names(encoders);
+        assert!(names.contains("libx264") && names.contains("h264_nvenc") && !names.contains("libx265"));
+    }
+
+    #[test]
+    fn problems_are_sentences_with_hints() {
+        let mut r = Report {
+            ffmpeg: "/usr/bin/ffmpeg".into(),
+            ffmpeg_found: Found::Path,
+            ffprobe: "/usr/bin/ffprobe".into(),
+            ffprobe_found: Found::BesideFfmpeg,
+            version: Some("4.4.2".into()),
+            version_number: Some((4, 4)),
+            ffprobe_version: Some("4.4.2".into()),
+            minimum_version: "5.1".into(),
+            version_ok: false,
+            missing_filters: vec![],
+            encoders: vec![],
+            cached: false,
+            check_seconds: 0.0,
+        };
+        let p = r.problem().unwrap();
+        assert!(p.starts_with("/usr/bin/ffmpeg is ffmpeg 4.4.2, older than the 5.1 reel needs"), "{p}");
+        assert!(p.contains("brew install ffmpeg"), "{p}");
+        r.version_ok = true;
+        r.missing_filters = vec!["drawtext".into()];
+        assert!(r.problem().unwrap().contains("lacks the filter drawtext"));
+        r.missing_filters.clear();
+        assert_eq!(r.problem(), None);
+    }
+
+    #[test]
+    fn vaapi_test_encode_uploads_frames() {
+        let args = test_encode_args("h264_vaapi").join(" ");
+        assert!(args.contains("-vaapi_device /dev/dri/renderD128 -f lavfi") && args.contains("-vf format=nv12,hwupload"), "{args}");
+        assert!(!test_encode_args("libx264").join(" ").contains("vaapi"));
     }
 }

@@ -1,26 +1,77 @@
 //! Finding ffmpeg and ffprobe, and running them for short queries.
 //!
-//! Search order: an explicit path (`--ffmpeg`), the `REEL_FFMPEG` / `REEL_FFPROBE`
-//! variables, a binary beside reel's own executable (how an Electron app bundles ffmpeg in
-//! its resources), then `PATH`.
+//! # Discovery
+//! Each binary is looked for in this order, and [`Found`] records which step found it:
+//! 1. an explicit path (`--ffmpeg PATH` / `--ffprobe PATH`); a bare name such as
+//!    `ffmpeg7` is looked up on `PATH`, as a shell would;
+//! 2. the `REEL_FFMPEG` / `REEL_FFPROBE` environment variables (same rules);
+//! 3. for ffprobe only: beside the ffmpeg found in steps 1-4;
+//! 4. beside reel's own executable (how an Electron app bundles ffmpeg in its resources);
+//! 5. `PATH`.
+//!
+//! An explicit path or variable that names nothing usable is an error, not a reason to
+//! look further: the user asked for that binary.
+//!
+//! # Running
+//! [`run_command`] runs an argument vector (never a shell line) with a time limit,
+//! capturing stdout and stderr. Its errors carry the shell-escaped command and the last
+//! meaningful lines of stderr, so a failure can be reproduced by pasting the command.
 
+use crate::error::ToolError;
 use reel_core::args::shell_line;
+use serde::{Deserialize, Serialize};
+use std::ffi::OsString;
+use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// Where a binary was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// How to install ffmpeg, appended to every "not found" message.
+pub const INSTALL_HINTS: &str = "Install ffmpeg 5.1 or newer (it includes ffprobe): Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, macOS `brew install ffmpeg`, Windows `winget install ffmpeg`; or point reel at existing binaries with --ffmpeg PATH (or REEL_FFMPEG) and --ffprobe PATH (or REEL_FFPROBE).";
+
+/// How many meaningful stderr lines an error keeps.
+pub const STDERR_TAIL_LINES: usize = 10;
+
+/// Which discovery step found a binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Found {
+    /// `--ffmpeg` / `--ffprobe`.
     Flag,
+    /// `REEL_FFMPEG` / `REEL_FFPROBE`.
     Environment,
+    /// ffprobe in the same folder as the ffmpeg that was found.
+    BesideFfmpeg,
+    /// In the folder of reel's own executable.
     BesideReel,
+    /// On `PATH`.
     Path,
 }
 
-/// The ffmpeg and ffprobe reel uses.
-#[derive(Debug, Clone, serde::Serialize)]
+impl Found {
+    /// A short phrase for tables: "found via {phrase}".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Flag => "the command-line flag",
+            Self::Environment => "the environment variable",
+            Self::BesideFfmpeg => "the folder of ffmpeg",
+            Self::BesideReel => "the folder of reel's executable",
+            Self::Path => "PATH",
+        }
+    }
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// The ffmpeg and ffprobe reel uses, and how each was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tools {
     pub ffmpeg: PathBuf,
     pub ffmpeg_found: Found,
@@ -29,22 +80,46 @@ pub struct Tools {
 }
 
 /// ffmpeg or ffprobe could not be found.
-#[derive(Debug, thiserror::Error)]
-#[error("{what} was not found ({looked}). reel needs ffmpeg and ffprobe 5.1 or newer. Install them: Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, macOS `brew install ffmpeg`, Windows `winget install ffmpeg`; or point reel at them with --ffmpeg PATH / REEL_FFMPEG and REEL_FFPROBE")]
-pub struct NotFound {
-    pub what: &'static str,
-    pub looked: String,
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FindError {
+    /// Nothing usable in any of the places looked at.
+    #[error("{tool} was not found ({looked}). {INSTALL_HINTS}")]
+    NotFound { tool: &'static str, looked: String },
+    /// An explicit path or variable names something that cannot be run.
+    #[error("{tool} from {given} cannot be used: {path} {problem}. Fix the path, or leave it unset to let reel search. {INSTALL_HINTS}")]
+    Unusable { tool: &'static str, given: String, path: String, problem: &'static str },
 }
 
-/// A short ffmpeg/ffprobe query failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ToolError {
-    #[error("could not start `{command}`: {source}")]
-    Spawn { command: String, source: std::io::Error },
-    #[error("`{command}` did not finish within {seconds} s and was stopped")]
-    Timeout { command: String, seconds: u64 },
-    #[error("`{command}` failed ({status}): {stderr}")]
-    Failed { command: String, status: String, stderr: String },
+/// What discovery looks at; [`Lookup::from_process`] reads the real environment, tests
+/// build their own.
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    /// `--ffmpeg`.
+    pub ffmpeg_flag: Option<PathBuf>,
+    /// `--ffprobe`.
+    pub ffprobe_flag: Option<PathBuf>,
+    /// `REEL_FFMPEG`.
+    pub ffmpeg_env: Option<OsString>,
+    /// `REEL_FFPROBE`.
+    pub ffprobe_env: Option<OsString>,
+    /// The folder of reel's executable.
+    pub exe_dir: Option<PathBuf>,
+    /// `PATH`.
+    pub path: Option<OsString>,
+}
+
+impl Lookup {
+    /// The flags given, with the process's environment and executable folder.
+    pub fn from_process(ffmpeg_flag: Option<&Path>, ffprobe_flag: Option<&Path>) -> Self {
+        Self {
+            ffmpeg_flag: ffmpeg_flag.map(Path::to_owned),
+            ffprobe_flag: ffprobe_flag.map(Path::to_owned),
+            ffmpeg_env: std::env::var_os("REEL_FFMPEG"),
+            ffprobe_env: std::env::var_os("REEL_FFPROBE"),
+            exe_dir: std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)),
+            path: std::env::var_os("PATH"),
+        }
+    }
 }
 
 fn exe_name(name: &str) -> String {
@@ -55,124 +130,362 @@ fn exe_name(name: &str) -> String {
     }
 }
 
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(exe_name(name))).find(|p| p.is_file())
+/// Why `path` cannot be run, or `None` when it looks runnable.
+fn unusable(path: &Path) -> Option<&'static str> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Some("does not exist");
+    };
+    if meta.is_dir() {
+        return Some("is a folder, not a program");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o111 == 0 {
+            return Some("is not executable (chmod +x it)");
+        }
+    }
+    None
 }
 
-fn find(name: &'static str, explicit: Option<&Path>, env: &str, partner: Option<&Path>) -> Result<(PathBuf, Found), NotFound> {
+fn on_path(name: &str, path: Option<&OsString>) -> Option<PathBuf> {
+    let path = path?;
+    std::env::split_paths(path).filter(|d| !d.as_os_str().is_empty()).map(|d| d.join(exe_name(name))).find(|p| unusable(p).is_none())
+}
+
+/// Resolves an explicit choice: a path, or a bare program name looked up on `PATH`.
+fn explicit(tool: &'static str, given: &str, value: &Path, path_var: Option<&OsString>) -> Result<PathBuf, FindError> {
+    let bare = value.components().count() == 1 && !value.is_absolute() && !value.as_os_str().to_string_lossy().contains(['/', '\\']);
+    if bare {
+        if let Some(found) = on_path(&value.to_string_lossy(), path_var) {
+            return Ok(found);
+        }
+    }
+    match unusable(value) {
+        None => Ok(value.to_owned()),
+        Some(problem) => {
+            let problem = if bare && problem == "does not exist" { "is not a file and is not on PATH" } else { problem };
+            Err(FindError::Unusable { tool, given: given.to_owned(), path: value.display().to_string(), problem })
+        }
+    }
+}
+
+fn find_one(tool: &'static str, flag: Option<&Path>, flag_name: &str, env: Option<&OsString>, env_name: &str, partner: Option<&Path>, lookup: &Lookup) -> Result<(PathBuf, Found), FindError> {
+    if let Some(p) = flag {
+        return explicit(tool, flag_name, p, lookup.path.as_ref()).map(|p| (p, Found::Flag));
+    }
     let mut looked = Vec::new();
-    if let Some(p) = explicit {
-        if p.is_file() {
-            return Ok((p.to_owned(), Found::Flag));
-        }
-        return Err(NotFound { what: name, looked: format!("the path given on the command line, {}, is not a file", p.display()) });
+    match env.filter(|v| !v.is_empty()) {
+        Some(v) => return explicit(tool, env_name, Path::new(v), lookup.path.as_ref()).map(|p| (p, Found::Environment)),
+        None => looked.push(format!("{env_name} is not set")),
     }
-    if let Some(p) = std::env::var_os(env).filter(|v| !v.is_empty()).map(PathBuf::from) {
-        if p.is_file() {
-            return Ok((p, Found::Environment));
+    let beside = [(partner.and_then(Path::parent), Found::BesideFfmpeg), (lookup.exe_dir.as_deref(), Found::BesideReel)];
+    for (dir, found) in beside {
+        let Some(dir) = dir else { continue };
+        let candidate = dir.join(exe_name(tool));
+        if unusable(&candidate).is_none() {
+            return Ok((candidate, found));
         }
-        return Err(NotFound { what: name, looked: format!("{env} is set to {}, which is not a file", p.display()) });
-    }
-    looked.push(format!("{env} is not set"));
-    let beside = partner.and_then(Path::parent).map(Path::to_owned).into_iter().chain(std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned)));
-    for dir in beside {
-        let candidate = dir.join(exe_name(name));
-        if candidate.is_file() {
-            return Ok((candidate, Found::BesideReel));
+        let place = format!("not in {}", dir.display());
+        if !looked.contains(&place) {
+            looked.push(place);
         }
-        looked.push(format!("not in {}", dir.display()));
     }
-    if let Some(p) = on_path(name) {
+    if let Some(p) = on_path(tool, lookup.path.as_ref()) {
         return Ok((p, Found::Path));
     }
     looked.push("not on PATH".to_owned());
-    Err(NotFound { what: name, looked: looked.join(", ") })
+    Err(FindError::NotFound { tool, looked: looked.join(", ") })
 }
 
 impl Tools {
-    /// Finds ffmpeg and ffprobe (ffprobe is looked for beside the ffmpeg found, too).
-    pub fn find(ffmpeg: Option<&Path>, ffprobe: Option<&Path>) -> Result<Self, NotFound> {
-        let (ffmpeg, ffmpeg_found) = find("ffmpeg", ffmpeg, "REEL_FFMPEG", None)?;
-        let (ffprobe, ffprobe_found) = find("ffprobe", ffprobe, "REEL_FFPROBE", Some(&ffmpeg))?;
+    /// Finds ffmpeg and ffprobe for these flags in the real environment.
+    pub fn find(ffmpeg: Option<&Path>, ffprobe: Option<&Path>) -> Result<Self, FindError> {
+        Self::find_in(&Lookup::from_process(ffmpeg, ffprobe))
+    }
+
+    /// Finds ffmpeg, then ffprobe (also beside that ffmpeg), as the module describes.
+    pub fn find_in(lookup: &Lookup) -> Result<Self, FindError> {
+        let (ffmpeg, ffmpeg_found) =
+            find_one("ffmpeg", lookup.ffmpeg_flag.as_deref(), "--ffmpeg", lookup.ffmpeg_env.as_ref(), "REEL_FFMPEG", None, lookup)?;
+        let (ffprobe, ffprobe_found) =
+            find_one("ffprobe", lookup.ffprobe_flag.as_deref(), "--ffprobe", lookup.ffprobe_env.as_ref(), "REEL_FFPROBE", Some(&ffmpeg), lookup)?;
         Ok(Self { ffmpeg, ffmpeg_found, ffprobe, ffprobe_found })
     }
 }
 
-impl Found {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Flag => "--ffmpeg/--ffprobe flag",
-            Self::Environment => "REEL_FFMPEG/REEL_FFPROBE",
-            Self::BesideReel => "beside ffmpeg or reel",
-            Self::Path => "PATH",
+// ---------------------------------------------------------------------------------------
+// Running.
+// ---------------------------------------------------------------------------------------
+
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// When on, [`run_command`] prints each command to stderr before running it (`reel -v`).
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, Ordering::Relaxed);
+}
+
+/// Whether [`set_verbose`] turned command echoing on.
+pub fn verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
+/// What a finished command printed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Captured {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// ffmpeg's lines that only repeat that something failed, never why.
+const GENERIC: &[&str] = &[
+    "Error initializing output stream",
+    "Error while opening encoder",
+    "Could not open encoder before EOF",
+    "Conversion failed",
+    "Device creation failed",
+    "Failed to set value",
+    "Error parsing global options",
+    "Error opening output file",
+    "Error opening output files",
+    "Nothing was written into output file",
+    "Exiting normally",
+    "Terminating thread",
+    "Task finished with error code",
+];
+
+/// Drops the `[h264_nvenc @ 0x55d…] ` prefix ffmpeg puts before a component's messages.
+pub fn strip_component(line: &str) -> &str {
+    let line = line.trim();
+    if line.starts_with('[') {
+        if let Some(end) = line.find("] ") {
+            if line[..end].contains(" @ ") {
+                return line[end + 2..].trim_start();
+            }
         }
     }
+    line
 }
 
-/// The one line of ffmpeg's stderr that says why it failed: the first error that is not
-/// one of ffmpeg's generic follow-ups, without the `[name @ 0x…]` prefix.
-pub fn first_reason(stderr: &str) -> String {
-    let generic = ["Error initializing output stream", "Conversion failed", "frames left in the queue", "Error parsing global options", "Failed to set value"];
-    let line = stderr
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !generic.iter().any(|g| l.contains(g)))
-        .or_else(|| stderr.lines().map(str::trim).find(|l| !l.is_empty()))
-        .unwrap_or("no reason given");
-    match (line.starts_with('['), line.find("] ")) {
-        (true, Some(end)) => line[end + 2..].to_owned(),
-        _ => line.to_owned(),
-    }
-}
-
-/// The last meaningful lines of ffmpeg's stderr (blank lines and repeats dropped).
-pub fn stderr_tail(stderr: &str, lines: usize) -> String {
+/// The stderr lines worth showing: blank lines, "Last message repeated" and repeats dropped.
+pub fn meaningful_lines(stderr: &str) -> Vec<&str> {
     let mut kept: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("Last message repeated")).collect();
     kept.dedup();
-    let start = kept.len().saturating_sub(lines);
-    kept[start..].join(" | ")
+    kept
 }
 
-/// Runs a program to completion with a time limit, returning its stdout.
-pub fn run_capture(program: &Path, args: &[String], timeout: Duration) -> Result<String, ToolError> {
+/// The last `lines` meaningful lines of stderr, joined with ` | ` (one line for messages).
+pub fn stderr_tail(stderr: &str, lines: usize) -> String {
+    let kept = meaningful_lines(stderr);
+    kept[kept.len().saturating_sub(lines)..].join(" | ")
+}
+
+/// The line of ffmpeg's stderr that says why it failed: the last meaningful line that is
+/// not one of ffmpeg's generic follow-ups ("Conversion failed!"), without the
+/// `[component @ 0x…]` prefix. Lines may be separated by newlines or ` | `.
+pub fn failure_reason(stderr: &str) -> String {
+    let normalised = stderr.replace(" | ", "\n");
+    let lines = meaningful_lines(&normalised);
+    let line = lines
+        .iter()
+        .rev()
+        .find(|l| !GENERIC.iter().any(|g| l.contains(g)))
+        .or_else(|| lines.last())
+        .map_or("ffmpeg gave no reason", |l| strip_component(l));
+    line.to_owned()
+}
+
+pub use self::failure_reason as first_reason;
+
+/// Runs `program` with `args` (no shell), stdin closed, killing it after `timeout`.
+/// A non-zero exit is [`ToolError::Failed`] with the command and stderr's tail.
+pub fn run_command(program: &Path, args: &[String], timeout: Duration) -> Result<Captured, ToolError> {
     let command = shell_line(&program.to_string_lossy(), args);
+    if verbose() {
+        eprintln!("+ {command}");
+    }
     let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|source| ToolError::Spawn { command: command.clone(), source })?;
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let out_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stdout, &mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stderr, &mut s);
-        s
-    });
+        .map_err(|source| ToolError::Spawn { program: program.display().to_string(), command: command.clone(), reason: source.to_string() })?;
+    // Pipes are drained by threads that hand their text over a channel, so a grandchild
+    // that keeps a pipe open after the program ends cannot make reel wait forever.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                // A read error only shortens what is shown.
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            let _ = tx.send(String::from_utf8_lossy(&bytes).into_owned());
+        });
+        rx
+    };
+    let out_reader = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let err_reader = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let collect = |rx: &mpsc::Receiver<String>, wait: Duration| rx.recv_timeout(wait).unwrap_or_default();
     let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
     let status = loop {
-        if let Some(status) = child.try_wait().map_err(|source| ToolError::Spawn { command: command.clone(), source })? {
-            break status;
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(ToolError::Spawn { program: program.display().to_string(), command, reason: e.to_string() });
+            }
         }
-        if started.elapsed() > timeout {
+        if started.elapsed() >= timeout {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(ToolError::Timeout { command, seconds: timeout.as_secs() });
+            let stderr = collect(&err_reader, PIPE_GRACE);
+            return Err(ToolError::Timeout { command, seconds: timeout.as_secs_f64(), stderr: stderr_tail(&stderr, STDERR_TAIL_LINES) });
         }
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(20));
     };
-    let out = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
-    let err = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+    let grace = timeout.saturating_sub(started.elapsed()).max(PIPE_GRACE);
+    let stdout = collect(&out_reader, grace);
+    let stderr = collect(&err_reader, PIPE_GRACE);
     if status.success() {
-        Ok(out)
+        Ok(Captured { stdout, stderr })
     } else {
-        Err(ToolError::Failed { command, status: status.to_string(), stderr: stderr_tail(&err, 6) })
+        let status = status.code().map_or_else(|| status.to_string(), |c| format!("exit code {c}"));
+        Err(ToolError::Failed { command, status, stderr: stderr_tail(&stderr, STDERR_TAIL_LINES), full_stderr: stderr })
+    }
+}
+
+/// How long to wait for a finished program's pipes to close.
+const PIPE_GRACE: Duration = Duration::from_secs(1);
+
+/// [`run_command`], returning stdout only.
+pub fn run_capture(program: &Path, args: &[String], timeout: Duration) -> Result<String, ToolError> {
+    run_command(program, args, timeout).map(|c| c.stdout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_reason_is_the_last_specific_line() {
+        let nvenc = "[h264_nvenc @ 0x55d7] Cannot load libcuda.so.1\nError initializing output stream 0:0 -- Error while opening encoder for output stream #0:0 - maybe incorrect parameters such as bit_rate, rate, width or height\nConversion failed!\n";
+        assert_eq!(failure_reason(nvenc), "Cannot load libcuda.so.1");
+        let vaapi = "[AVHWDeviceContext @ 0x5573a0d15a80] No VA display found for device /dev/dri/renderD128.\nDevice creation failed: -22.\nFailed to set value '/dev/dri/renderD128' for option 'vaapi_device': Invalid argument\nError parsing global options: Invalid argument\n";
+        assert_eq!(failure_reason(vaapi), "No VA display found for device /dev/dri/renderD128.");
+        assert_eq!(failure_reason("a | [x @ 0x1] b | Conversion failed!"), "b");
+        assert_eq!(failure_reason("Conversion failed!"), "Conversion failed!");
+        assert_eq!(failure_reason("\n\n"), "ffmpeg gave no reason");
+        assert_eq!(strip_component("[in#0 ] not a component"), "[in#0 ] not a component");
+    }
+
+    #[test]
+    fn stderr_tail_keeps_the_last_meaningful_lines() {
+        let text = "one\n\ntwo\ntwo\nLast message repeated 3 times\nthree\n";
+        assert_eq!(stderr_tail(text, 2), "two | three");
+        assert_eq!(stderr_tail(text, 10), "one | two | three");
+        assert_eq!(stderr_tail("", 10), "");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn run_command_captures_fails_and_times_out() {
+        let sh = Path::new("/bin/sh");
+        let ok = run_command(sh, &["-c".into(), "echo out; echo err >&2".into()], Duration::from_secs(10)).unwrap();
+        assert_eq!((ok.stdout.as_str(), ok.stderr.as_str()), ("out\n", "err\n"));
+        let failed = run_command(sh, &["-c".into(), "echo first >&2; echo 'why it failed' >&2; exit 3".into()], Duration::from_secs(10)).unwrap_err();
+        let message = failed.to_string();
+        assert!(message.contains("/bin/sh -c 'echo first"), "{message}");
+        assert!(message.contains("exit code 3") && message.contains("first | why it failed"), "{message}");
+        let slow = run_command(sh, &["-c".into(), "sleep 5".into()], Duration::from_millis(200)).unwrap_err();
+        assert!(matches!(slow, ToolError::Timeout { .. }), "{slow}");
+        let missing = run_command(Path::new("/nonexistent/tool"), &[], Duration::from_secs(1)).unwrap_err();
+        assert!(matches!(missing, ToolError::Spawn { .. }), "{missing}");
+    }
+
+    #[cfg(unix)]
+    fn fake_bin(dir: &Path, name: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn discovery_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let flag_dir = tmp.path().join("flag");
+        let env_dir = tmp.path().join("env");
+        let exe_dir = tmp.path().join("app");
+        let path_dir = tmp.path().join("bin");
+        for dir in [&env_dir, &exe_dir, &path_dir] {
+            fake_bin(dir, "ffmpeg");
+            fake_bin(dir, "ffprobe");
+        }
+        let flag_ffmpeg = fake_bin(&flag_dir, "ffmpeg");
+        let full = Lookup {
+            ffmpeg_flag: Some(flag_ffmpeg.clone()),
+            ffprobe_flag: None,
+            ffmpeg_env: Some(env_dir.join("ffmpeg").into()),
+            ffprobe_env: None,
+            exe_dir: Some(exe_dir.clone()),
+            path: Some(path_dir.clone().into()),
+        };
+        // The flag wins; ffprobe is not beside it, so the next step (beside reel) is used.
+        let t = Tools::find_in(&full).unwrap();
+        assert_eq!((t.ffmpeg.clone(), t.ffmpeg_found), (flag_ffmpeg.clone(), Found::Flag));
+        assert_eq!((t.ffprobe.clone(), t.ffprobe_found), (exe_dir.join("ffprobe"), Found::BesideReel));
+        // ffprobe beside the ffmpeg given.
+        let probe_beside = fake_bin(&flag_dir, "ffprobe");
+        let t = Tools::find_in(&full).unwrap();
+        assert_eq!((t.ffprobe, t.ffprobe_found), (probe_beside, Found::BesideFfmpeg));
+        // The variable, then beside reel, then PATH.
+        let env = Lookup { ffmpeg_flag: None, ..full.clone() };
+        assert_eq!(Tools::find_in(&env).unwrap().ffmpeg_found, Found::Environment);
+        let exe = Lookup { ffmpeg_env: None, ..env.clone() };
+        assert_eq!(Tools::find_in(&exe).unwrap().ffmpeg, exe_dir.join("ffmpeg"));
+        let path = Lookup { exe_dir: None, ..exe.clone() };
+        let t = Tools::find_in(&path).unwrap();
+        assert_eq!((t.ffmpeg_found, t.ffprobe_found), (Found::Path, Found::BesideFfmpeg));
+        // A bare name given by flag is looked up on PATH.
+        let named = Lookup { ffmpeg_flag: Some("ffmpeg".into()), ..path.clone() };
+        assert_eq!(Tools::find_in(&named).unwrap().ffmpeg, path_dir.join("ffmpeg"));
+        // Nothing anywhere.
+        let none = Lookup::default();
+        let e = Tools::find_in(&none).unwrap_err().to_string();
+        assert!(e.starts_with("ffmpeg was not found (REEL_FFMPEG is not set, not on PATH)"), "{e}");
+        assert!(e.contains("sudo apt-get install ffmpeg") && e.contains("brew install ffmpeg") && e.contains("winget install ffmpeg"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn explicit_choices_that_cannot_run_are_errors() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let path_dir = tmp.path().join("bin");
+        fake_bin(&path_dir, "ffmpeg");
+        let base = Lookup { path: Some(path_dir.into()), ..Lookup::default() };
+        let missing = Lookup { ffmpeg_flag: Some("/nonexistent/ffmpeg".into()), ..base.clone() };
+        let e = Tools::find_in(&missing).unwrap_err().to_string();
+        assert!(e.starts_with("ffmpeg from --ffmpeg cannot be used: /nonexistent/ffmpeg does not exist."), "{e}");
+        assert!(e.contains("sudo dnf install ffmpeg"), "{e}");
+        let folder = Lookup { ffmpeg_env: Some(tmp.path().as_os_str().to_owned()), ..base.clone() };
+        assert!(Tools::find_in(&folder).unwrap_err().to_string().contains("from REEL_FFMPEG cannot be used") );
+        let plain = tmp.path().join("plain");
+        std::fs::write(&plain, "").unwrap();
+        std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let not_exec = Lookup { ffmpeg_flag: Some(plain), ..base.clone() };
+        assert!(Tools::find_in(&not_exec).unwrap_err().to_string().contains("is not executable"));
+        // An empty variable counts as unset.
+        let empty = Lookup { ffmpeg_env: Some(OsString::new()), ..base };
+        assert_eq!(Tools::find_in(&empty).unwrap_err(), FindError::NotFound { tool: "ffprobe", looked: "REEL_FFPROBE is not set, not in ".to_owned() + &tmp.path().join("bin").display().to_string() + ", not on PATH" });
     }
 }

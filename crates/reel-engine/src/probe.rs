@@ -1,104 +1,301 @@
-//! Probing media with one ffprobe run per file, and loading a timeline: parse, structural
-//! validation, probe every source once, validation against the probed media.
+//! Probing media with one ffprobe run per file, and loading a timeline: read, parse and
+//! check its structure, probe every source once, check it against the probed media.
+//!
+//! A probe lists packets (for keyframes) but decodes nothing, so a long file costs one
+//! read of its container. Sources are opened the way `reel_core::args` hardens every
+//! input: as `file:` URLs (a name like `concat:x.mp4` is a file, not a protocol), with a
+//! protocol and demuxer whitelist (an `.mp4` that is really an HLS playlist is refused,
+//! never followed), and still images with `-pattern_type none` (`a%d.png` is one file).
 
-use crate::ffmpeg::{run_capture, ToolError, Tools};
+use crate::error::ToolError;
+use crate::ffmpeg::{meaningful_lines, run_command, strip_component, Tools};
 use reel_core::media::MediaInfo;
 use reel_core::timeline::{Problem, Timeline, TimelineError};
 use reel_core::validate::{check_media, MediaMap};
+use reel_wire::exit;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Why a file could not be probed. Each message names the file and what to do.
-#[derive(Debug, thiserror::Error)]
+/// The longest one probe may take (it reads the whole container, decoding nothing).
+pub const PROBE_TIMEOUT: Duration = Duration::from_mins(2);
+
+/// Extensions probed as still images (`-f image2 -pattern_type none`).
+pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "bmp"];
+
+/// Why a file could not be probed. Each message names the file (as the user wrote it) and
+/// says what to do.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProbeError {
-    #[error("{path} does not exist; check the path (relative paths are relative to the timeline's folder)")]
+    #[error("{path} does not exist; check the name and folder (paths in a timeline are relative to the timeline's folder)")]
     Missing { path: String },
-    #[error("{path} is a folder, not a media file")]
+    #[error("{path} is a folder, not a media file; name a video, audio or image file")]
     Directory { path: String },
-    #[error("{path} cannot be read: {reason}")]
+    #[error("{path} cannot be read ({reason}); check that it is a file you are allowed to read")]
     Unreadable { path: String, reason: String },
-    #[error("{path} is not a media file ffmpeg can read ({reason})")]
+    #[error("{path} is not a media file ffmpeg can read (ffprobe: {reason}); check that it is a complete video, audio or image file")]
     NotMedia { path: String, reason: String },
-    #[error("{path} is a {format} file (a playlist or list that makes ffmpeg open other files); reel accepts only plain media files")]
-    Refused { path: String, format: String },
-    #[error("ffprobe failed on {path}: {source}")]
+    #[error("{path} is {what}, which would make ffmpeg open other files or generate media; reel accepts only plain media files, so export it to a single file (MP4, MOV, MKV, WAV, PNG, ...) and use that")]
+    Refused { path: String, what: String },
+    #[error("ffprobe could not probe {path}: {source}")]
     Tool { path: String, source: ToolError },
+    #[error("ffprobe's report on {path} could not be read: {source}")]
+    Output { path: String, source: reel_core::ffprobe::FfprobeParseError },
 }
 
-fn is_image(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg" | "webp" | "bmp" | "tif" | "tiff"))
+impl ProbeError {
+    /// The process exit code: a problem with ffprobe itself is the environment's, every
+    /// other one is the input's.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::Tool { source: ToolError::Spawn { .. }, .. } | Self::Output { .. } => exit::ENVIRONMENT,
+            _ => exit::INVALID_INPUT,
+        }
+    }
+
+    /// True when ffprobe itself could not run (every other file would fail the same way).
+    pub fn is_environment(&self) -> bool {
+        self.exit_code() == exit::ENVIRONMENT
+    }
+}
+
+/// Whether `path` is probed as a still image, by its extension.
+pub fn is_image(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// Probes one file: format, streams and keyframes (from packet flags; nothing is decoded).
+/// Messages name the file as `path` displays.
 pub fn probe(ffprobe: &Path, path: &Path) -> Result<MediaInfo, ProbeError> {
-    let shown = path.display().to_string();
+    probe_as(ffprobe, path, &path.display().to_string())
+}
+
+/// [`probe`], naming the file `shown` in messages (what the timeline says, say).
+pub fn probe_as(ffprobe: &Path, path: &Path, shown: &str) -> Result<MediaInfo, ProbeError> {
+    let named = |f: fn(String) -> ProbeError| f(shown.to_owned());
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => ProbeError::Missing { path: shown.clone() },
-        _ => ProbeError::Unreadable { path: shown.clone(), reason: e.to_string() },
+        std::io::ErrorKind::NotFound => named(|path| ProbeError::Missing { path }),
+        _ => ProbeError::Unreadable { path: shown.to_owned(), reason: e.to_string() },
     })?;
     if meta.is_dir() {
-        return Err(ProbeError::Directory { path: shown });
+        return Err(named(|path| ProbeError::Directory { path }));
     }
-    std::fs::File::open(path).map_err(|e| ProbeError::Unreadable { path: shown.clone(), reason: e.to_string() })?;
+    if !meta.is_file() {
+        return Err(ProbeError::Unreadable { path: shown.to_owned(), reason: "it is not a regular file (a device, socket or pipe)".to_owned() });
+    }
+    std::fs::File::open(path).map_err(|e| ProbeError::Unreadable { path: shown.to_owned(), reason: e.to_string() })?;
+
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let abs = absolute.to_string_lossy();
     let args = if is_image(path) { reel_core::args::ffprobe_image_args(&abs) } else { reel_core::args::ffprobe_args(&abs) };
-    let json = run_capture(ffprobe, &args, Duration::from_mins(2)).map_err(|e| match e {
-        ToolError::Failed { stderr, .. } if stderr.contains("not on whitelist") || stderr.contains("Protocol") => {
-            ProbeError::Refused { path: shown.clone(), format: "playlist (HLS, DASH or concat)".to_owned() }
-        }
-        ToolError::Failed { stderr, .. } => ProbeError::NotMedia { path: shown.clone(), reason: stderr },
-        other => ProbeError::Tool { path: shown.clone(), source: other },
+    let out = run_command(ffprobe, &args, PROBE_TIMEOUT).map_err(|e| match e {
+        ToolError::Failed { full_stderr, .. } => classify_failure(shown, &abs, &full_stderr),
+        other => ProbeError::Tool { path: shown.to_owned(), source: other },
     })?;
-    let info = reel_core::ffprobe::parse(&json).map_err(|e| ProbeError::NotMedia { path: shown.clone(), reason: e.to_string() })?;
+    let info = reel_core::ffprobe::parse(&out.stdout).map_err(|source| ProbeError::Output { path: shown.to_owned(), source })?;
     if let Some(format) = info.refused_format() {
-        return Err(ProbeError::Refused { path: shown, format: format.to_owned() });
+        return Err(ProbeError::Refused { path: shown.to_owned(), what: refused_what(format) });
     }
     if info.streams.is_empty() {
-        return Err(ProbeError::NotMedia { path: shown, reason: "it has no audio or video streams".to_owned() });
+        return Err(ProbeError::NotMedia { path: shown.to_owned(), reason: "it has no audio, video or image streams".to_owned() });
     }
     Ok(info)
 }
 
+fn refused_what(format: &str) -> String {
+    match format {
+        "hls" | "applehttp" => "an HLS playlist (format hls)".to_owned(),
+        "dash" => "a DASH manifest (format dash)".to_owned(),
+        "concat" | "ffconcat" => "an ffmpeg concat list (format concat)".to_owned(),
+        "lavfi" => "a filter graph (format lavfi)".to_owned(),
+        other => format!("a {other} file"),
+    }
+}
+
+/// Turns ffprobe's complaint into the error a user can act on.
+fn classify_failure(shown: &str, absolute: &str, stderr: &str) -> ProbeError {
+    let lines = meaningful_lines(stderr);
+    if let Some(line) = lines.iter().find(|l| l.contains("not on whitelist")) {
+        // "[hls @ 0x…] Format not on whitelist '…'" names the demuxer ffmpeg chose;
+        // "Protocol 'http' not on whitelist 'file'!" means a reference to another file.
+        let demuxer = line.strip_prefix('[').and_then(|l| l.split(" @ ").next()).filter(|d| !d.contains(']'));
+        let what = match demuxer {
+            Some(d) if line.contains("Format not on whitelist") => refused_what(d),
+            _ => "a playlist or reference file".to_owned(),
+        };
+        return ProbeError::Refused { path: shown.to_owned(), what };
+    }
+    let all = lines.join("\n");
+    if all.contains("Is a directory") {
+        return ProbeError::Directory { path: shown.to_owned() };
+    }
+    if all.contains("No such file or directory") {
+        return ProbeError::Missing { path: shown.to_owned() };
+    }
+    if all.contains("Permission denied") {
+        return ProbeError::Unreadable { path: shown.to_owned(), reason: "permission denied".to_owned() };
+    }
+    let url = format!("file:{absolute}: ");
+    let mut reasons: Vec<&str> = lines.iter().map(|l| strip_component(l)).map(|l| l.strip_prefix(url.as_str()).unwrap_or(l)).collect();
+    reasons.dedup();
+    let reason = if reasons.is_empty() { "it gave no reason".to_owned() } else { reasons[reasons.len().saturating_sub(3)..].join("; ") };
+    ProbeError::NotMedia { path: shown.to_owned(), reason }
+}
+
+// ---------------------------------------------------------------------------------------
+// Loading a timeline.
+// ---------------------------------------------------------------------------------------
+
 /// A timeline could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read the timeline {path}: {reason}")]
-    Read { path: String, reason: String },
+    #[error("the timeline {path} does not exist; check the path")]
+    Missing { path: String },
+    #[error("the timeline {path} is a folder; give the timeline's JSON file")]
+    Directory { path: String },
+    #[error("the timeline {path} cannot be read ({reason}); check that it is a file you are allowed to read")]
+    Unreadable { path: String, reason: String },
+    #[error("the timeline {path} is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8 JSON")]
+    NotUtf8 { path: String, offset: usize },
+    /// Structural problems, or problems with the media: every one found, each at its JSON path.
+    #[error("{}", render_invalid(path, error))]
+    Invalid { path: String, error: TimelineError },
+    /// ffprobe could not run at all, so no source could be checked.
     #[error("{0}")]
-    Invalid(#[from] TimelineError),
+    Probe(ProbeError),
+}
+
+impl LoadError {
+    /// The process exit code (`reel_wire::exit`).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::Probe(e) => e.exit_code(),
+            _ => exit::INVALID_INPUT,
+        }
+    }
+
+    /// The problems, when the timeline was read but refused.
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            Self::Invalid { error, .. } => &error.problems,
+            _ => &[],
+        }
+    }
+}
+
+fn render_invalid(path: &str, error: &TimelineError) -> String {
+    struct Render<'a>(&'a str, &'a TimelineError);
+    impl fmt::Display for Render<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let n = self.1.problems.len();
+            writeln!(f, "the timeline {} has {n} problem{}:", self.0, if n == 1 { "" } else { "s" })?;
+            for p in &self.1.problems {
+                writeln!(f, "  {p}")?;
+            }
+            write!(f, "Fix these in the timeline file and run again; `reel schema` prints the format.")
+        }
+    }
+    Render(path, error).to_string()
+}
+
+/// Reads and parses a timeline file, checking its structure only (no media is opened).
+pub fn read_timeline(path: &Path) -> Result<Timeline, LoadError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => LoadError::Missing { path: shown.clone() },
+        _ if path.is_dir() => LoadError::Directory { path: shown.clone() },
+        _ => LoadError::Unreadable { path: shown.clone(), reason: e.to_string() },
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 { path: shown.clone(), offset: e.utf8_error().valid_up_to() })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
+    let base = absolute.parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    reel_core::timeline::parse(text, &base).map_err(|error| LoadError::Invalid { path: shown, error })
+}
+
+/// Probes every file in `sources` (absolute path, name for messages) once, a few at a time.
+pub fn probe_all(ffprobe: &Path, sources: &[(&str, &str)]) -> Vec<Result<MediaInfo, ProbeError>> {
+    let workers = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get).clamp(1, 8).min(sources.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Option<Result<MediaInfo, ProbeError>>>> = std::sync::Mutex::new(vec![None; sources.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((path, shown)) = sources.get(i) else { break };
+                let result = probe_as(ffprobe, Path::new(path), shown);
+                if let Ok(mut r) = results.lock() {
+                    r[i] = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .zip(sources)
+        .map(|(r, (_, shown))| {
+            r.unwrap_or_else(|| Err(ProbeError::Unreadable { path: (*shown).to_owned(), reason: "probing it was interrupted".to_owned() }))
+        })
+        .collect()
 }
 
 /// Reads, validates and probes a timeline. All problems are reported at once: structural
-/// ones first (then nothing is probed), else every source problem.
+/// ones first (and then nothing is probed), else every source and range problem, each at
+/// every JSON path that names the file, with the file named as the timeline writes it.
 pub fn load_timeline(tools: &Tools, path: &Path) -> Result<(Timeline, MediaMap), LoadError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read(path).map_err(|e| LoadError::Read {
-        path: shown.clone(),
-        reason: match e.kind() {
-            std::io::ErrorKind::NotFound => "it does not exist".to_owned(),
-            _ if path.is_dir() => "it is a folder".to_owned(),
-            _ => e.to_string(),
-        },
-    })?;
-    let text = String::from_utf8(text).map_err(|_| LoadError::Read { path: shown.clone(), reason: "it is not UTF-8 text".to_owned() })?;
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
-    let base = absolute.parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
-    let timeline = reel_core::timeline::parse(&text, &base)?;
+    let timeline = read_timeline(path)?;
+    let sources: Vec<(&str, &str)> = timeline.sources().iter().map(|s| (s.path.as_str(), s.written.as_str())).collect();
+    let results = probe_all(&tools.ffprobe, &sources);
     let mut media = MediaMap::new();
-    for source in timeline.sources() {
-        let result = probe(&tools.ffprobe, Path::new(&source.path)).map_err(|e| {
-            // Name the file as the timeline wrote it.
-            e.to_string().replacen(&source.path, &source.written, 1)
-        });
-        media.insert(source.path.clone(), result);
+    for ((abs, _), result) in sources.iter().zip(results) {
+        if let Err(e) = &result {
+            if e.is_environment() {
+                return Err(LoadError::Probe(e.clone()));
+            }
+        }
+        media.insert((*abs).to_owned(), result.map_err(|e| e.to_string()));
     }
-    let problems: Vec<Problem> = check_media(&timeline, &media);
+    let problems = check_media(&timeline, &media);
     if problems.is_empty() {
         Ok((timeline, media))
     } else {
-        Err(LoadError::Invalid(TimelineError { problems }))
+        Err(LoadError::Invalid { path: path.display().to_string(), error: TimelineError { problems } })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ffprobe_failures_become_sentences() {
+        let hls = "[hls @ 0x55bc591cd880] Format not on whitelist 'mov,mp4,m4a'\nfile:/tmp/x/hls.mp4: Invalid argument\n";
+        let e = classify_failure("media/hls.mp4", "/tmp/x/hls.mp4", hls);
+        assert_eq!(e, ProbeError::Refused { path: "media/hls.mp4".into(), what: "an HLS playlist (format hls)".into() });
+        let proto = "[http @ 0x1] Protocol 'http' not on whitelist 'file'!\n";
+        assert!(matches!(classify_failure("a.mp4", "/a.mp4", proto), ProbeError::Refused { what, .. } if what == "a playlist or reference file"));
+        let text = "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d724d11880] moov atom not found\nfile:/tmp/x/text.mp4: Invalid data found when processing input\n";
+        let e = classify_failure("text.mp4", "/tmp/x/text.mp4", text);
+        assert_eq!(e.to_string(), "text.mp4 is not a media file ffmpeg can read (ffprobe: moov atom not found; Invalid data found when processing input); check that it is a complete video, audio or image file");
+        assert!(matches!(classify_failure("d", "/d", "file:/d: Is a directory"), ProbeError::Directory { .. }));
+        assert!(matches!(classify_failure("m", "/m", "file:/m: No such file or directory"), ProbeError::Missing { .. }));
+        assert!(matches!(classify_failure("e", "/e", ""), ProbeError::NotMedia { reason, .. } if reason == "it gave no reason"));
+    }
+
+    #[test]
+    fn images_by_extension() {
+        assert!(is_image(Path::new("/a/logo.PNG")));
+        assert!(is_image(Path::new("a%d.jpeg")));
+        assert!(!is_image(Path::new("clip.mp4")));
+        assert!(!is_image(Path::new("png")));
+    }
+
+    #[test]
+    fn exit_codes() {
+        let spawn = ProbeError::Tool { path: "a".into(), source: ToolError::Spawn { program: "p".into(), command: "p".into(), reason: "r".into() } };
+        assert_eq!(spawn.exit_code(), exit::ENVIRONMENT);
+        assert_eq!(ProbeError::Missing { path: "a".into() }.exit_code(), exit::INVALID_INPUT);
     }
 }
