@@ -1,9 +1,15 @@
 //! The `reel` command line: parses arguments, calls the engine, renders results.
 //!
 //! stdout carries results only (a table, JSON, or with `--progress jsonl` one event per
-//! line); messages and logs go to stderr. Exit codes are documented in `reel_wire::exit`.
+//! line); messages go to stderr as `error: <sentence>` / `warning: <sentence>`. Exit codes
+//! are the ones documented in `reel_wire::exit`.
+//!
+//! Adding a subcommand: a variant in [`Cmd`] (with its arguments as a `clap::Args`
+//! struct), a module under `cmd/` with `pub(crate) fn run(cli: &Cli, args: &…) ->
+//! Result<(), i32>`, and an arm in `cmd::dispatch`. Helpers for every subcommand (finding
+//! ffmpeg, loading a timeline, failing with a sentence, printing to stdout) are in `cmd`.
 
-mod commands;
+mod cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -16,10 +22,10 @@ pub struct Cli {
     /// ffmpeg to use (default: $REEL_FFMPEG, then beside reel, then PATH).
     #[arg(long, global = true, value_name = "PATH")]
     pub ffmpeg: Option<PathBuf>,
-    /// ffprobe to use (default: $REEL_FFPROBE, then beside ffmpeg or reel, then PATH).
+    /// ffprobe to use (default: $REEL_FFPROBE, then beside ffmpeg, beside reel, then PATH).
     #[arg(long, global = true, value_name = "PATH")]
     pub ffprobe: Option<PathBuf>,
-    /// Print every ffmpeg command before it runs.
+    /// Print every ffmpeg and ffprobe command to stderr before it runs.
     #[arg(short, long, global = true)]
     pub verbose: bool,
     #[command(subcommand)]
@@ -34,35 +40,60 @@ fn exit_codes_help() -> String {
     s
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
+    // -- Exporting (arguments below, implementations in cmd/export.rs and cmd/plan.rs) --
     /// Render a timeline to an MP4.
     Export(ExportArgs),
     /// Show what an export would run, without running it.
     Plan(PlanArgs),
+
+    // -- Inspecting --
     /// Validate a timeline against its media without encoding.
-    Check {
-        timeline: PathBuf,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Show a media file's streams, timing and keyframes.
-    Probe {
-        file: PathBuf,
-        #[arg(long)]
-        json: bool,
-    },
+    Check(CheckArgs),
+    /// Show a media file's container, streams, timing and keyframes.
+    Probe(ProbeArgs),
     /// Show which ffmpeg reel uses and which encoders really work.
-    Doctor {
-        #[arg(long)]
-        json: bool,
-        /// Ignore the cached result and test again.
-        #[arg(long)]
-        refresh: bool,
-    },
+    Doctor(DoctorArgs),
     /// Print the JSON Schema of the timeline format.
     Schema,
 }
+
+/// `reel check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The timeline JSON file.
+    pub timeline: PathBuf,
+    /// Print the result (or the problems) as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `reel probe`.
+#[derive(Debug, clap::Args)]
+pub struct ProbeArgs {
+    /// The media file.
+    pub file: PathBuf,
+    /// Print everything reel knows about the file as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `reel doctor`.
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Ignore the cached result and test again.
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+// ---------------------------------------------------------------------------------------
+// Arguments of `export` and `plan`.
+// ---------------------------------------------------------------------------------------
 
 /// Settings that override the timeline's `output` (flags > timeline > settings file >
 /// built-in defaults).
@@ -91,6 +122,7 @@ pub struct OutputFlags {
     pub quality: Option<u8>,
 }
 
+/// `reel plan`.
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
     pub timeline: PathBuf,
@@ -103,6 +135,7 @@ pub struct PlanArgs {
     pub output: OutputFlags,
 }
 
+/// How `export` shows progress.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ProgressMode {
     /// A bar when stderr is a terminal, else nothing.
@@ -113,6 +146,7 @@ pub enum ProgressMode {
     None,
 }
 
+/// `reel export`.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
     pub timeline: PathBuf,
@@ -131,7 +165,8 @@ pub struct ExportArgs {
     pub settings: OutputFlags,
 }
 
-/// Runs the command line; `Err` holds the exit code (see `reel_wire::exit`).
+/// Runs the command line; `Err` holds the exit code (see `reel_wire::exit`). Every
+/// failure has already been reported on stderr.
 pub fn run() -> Result<(), i32> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -140,5 +175,6 @@ pub fn run() -> Result<(), i32> {
             return if e.use_stderr() { Err(reel_wire::exit::USAGE) } else { Ok(()) };
         }
     };
-    commands::dispatch(&cli)
+    reel_engine::ffmpeg::set_verbose(cli.verbose);
+    cmd::dispatch(&cli)
 }

@@ -17,5 +17,5 @@ pub mod verify;
 pub use doctor::{doctor, DoctorError, Report};
 pub use error::{Error, ToolError};
 pub use ffmpeg::{FindError, Found, Tools};
-pub use probe::{load_timeline, probe, read_timeline, LoadError, ProbeError};
+pub use probe::{load_timeline, probe, probe_timeline, read_timeline, LoadError, ProbeError};
 pub use run::{run_plan, RunError, RunOptions};

@@ -246,8 +246,15 @@ pub fn probe_all(ffprobe: &Path, sources: &[(&str, &str)]) -> Vec<Result<MediaIn
 /// every JSON path that names the file, with the file named as the timeline writes it.
 pub fn load_timeline(tools: &Tools, path: &Path) -> Result<(Timeline, MediaMap), LoadError> {
     let timeline = read_timeline(path)?;
+    probe_timeline(&tools.ffprobe, timeline, path)
+}
+
+/// The second half of [`load_timeline`]: probes every source of a structurally valid
+/// timeline once and checks the timeline against the results. `path` is the timeline
+/// file, for messages.
+pub fn probe_timeline(ffprobe: &Path, timeline: Timeline, path: &Path) -> Result<(Timeline, MediaMap), LoadError> {
     let sources: Vec<(&str, &str)> = timeline.sources().iter().map(|s| (s.path.as_str(), s.written.as_str())).collect();
-    let results = probe_all(&tools.ffprobe, &sources);
+    let results = probe_all(ffprobe, &sources);
     let mut media = MediaMap::new();
     for ((abs, _), result) in sources.iter().zip(results) {
         if let Err(e) = &result {

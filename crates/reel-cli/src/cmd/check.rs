@@ -1,0 +1,91 @@
+//! `reel check TIMELINE`: loads a timeline, probes its media and validates it, without
+//! encoding. Prints `ok: N clips, duration X s`, or every problem at its JSON path (exit 3).
+//! Structural problems are found before ffmpeg is even looked for.
+
+use super::{fail, print_json, print_out, tools};
+use crate::{CheckArgs, Cli};
+use reel_core::timeline::{Item, Timeline};
+use reel_core::validate::{fmt_s, MediaMap};
+use reel_engine::LoadError;
+use serde_json::json;
+
+pub(crate) fn run(cli: &Cli, args: &CheckArgs) -> Result<(), i32> {
+    let loaded = (|| -> Result<_, Failure> {
+        let timeline = reel_engine::read_timeline(&args.timeline)?;
+        let tools = tools(cli)?;
+        Ok(reel_engine::probe_timeline(&tools.ffprobe, timeline, &args.timeline)?)
+    })();
+    match loaded {
+        Ok((timeline, media)) => {
+            let s = Summary::of(&timeline, &media);
+            if args.json {
+                print_json(&json!({
+                    "ok": true,
+                    "clips": s.clips,
+                    "gaps": s.gaps,
+                    "overlays": timeline.overlays.len(),
+                    "audio": timeline.audio.len(),
+                    "sources": timeline.sources().iter().map(|s| &s.written).collect::<Vec<_>>(),
+                    "duration": s.duration,
+                }))
+            } else {
+                let plural = if s.clips == 1 { "" } else { "s" };
+                print_out(&format!("ok: {} clip{plural}, duration {} s\n", s.clips, fmt_s(s.duration)))
+            }
+        }
+        Err(Failure::Exit(code)) => Err(code),
+        Err(Failure::Load(e)) => {
+            if args.json {
+                print_json(&json!({ "ok": false, "error": e.to_string(), "problems": e.problems() }))?;
+            }
+            Err(fail(e.exit_code(), e))
+        }
+    }
+}
+
+/// Why a check did not get as far as a loaded timeline.
+enum Failure {
+    /// Already reported (ffmpeg not found).
+    Exit(i32),
+    Load(LoadError),
+}
+
+impl From<i32> for Failure {
+    fn from(code: i32) -> Self {
+        Self::Exit(code)
+    }
+}
+
+impl From<LoadError> for Failure {
+    fn from(e: LoadError) -> Self {
+        Self::Load(e)
+    }
+}
+
+struct Summary {
+    clips: usize,
+    gaps: usize,
+    duration: f64,
+}
+
+impl Summary {
+    /// Counts and the export's length: each clip from `in` to `out` (or the source's end),
+    /// plus every gap.
+    fn of(timeline: &Timeline, media: &MediaMap) -> Self {
+        let mut s = Self { clips: 0, gaps: 0, duration: 0.0 };
+        for item in &timeline.items {
+            match item {
+                Item::Clip(c) => {
+                    s.clips += 1;
+                    let end = c.out_s.or_else(|| media.get(&c.source.path).and_then(|m| m.as_ref().ok()).and_then(reel_core::media::MediaInfo::best_duration));
+                    s.duration += end.map_or(0.0, |end| (end - c.in_s).max(0.0));
+                }
+                Item::Gap(g) => {
+                    s.gaps += 1;
+                    s.duration += g.duration;
+                }
+            }
+        }
+        s
+    }
+}

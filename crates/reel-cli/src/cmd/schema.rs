@@ -1,0 +1,7 @@
+//! `reel schema`: the JSON Schema of the timeline format, generated from the Rust types.
+
+use super::print_json;
+
+pub(crate) fn run() -> Result<(), i32> {
+    print_json(&schemars::schema_for!(reel_core::timeline::TimelineFile))
+}
