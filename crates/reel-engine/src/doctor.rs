@@ -116,7 +116,7 @@ impl Report {
     pub fn problem(&self) -> Option<String> {
         if !self.version_ok {
             return Some(format!(
-                "{} is ffmpeg {}, older than the {} reel needs; install a newer ffmpeg or point --ffmpeg / REEL_FFMPEG at one. {}",
+                "{} is ffmpeg {}, older than the {} reel needs. {}",
                 self.ffmpeg.display(),
                 self.version.as_deref().unwrap_or("(unknown version)"),
                 self.minimum_version,

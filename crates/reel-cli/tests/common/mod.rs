@@ -1,23 +1,72 @@
-//! A small builder for running the real `reel` binary in a temporary folder.
+//! A small builder for tests that run the real `reel` binary, shared by every test file.
+//!
+//! [`Env`] is a temporary folder with its own doctor cache: write files and timelines into
+//! it, link or copy media into it, set environment variables, then run `reel` there and
+//! look at the result. Paths in output are redacted (`[DIR]`, `[CACHE]`) for snapshots.
+//!
+//! ```ignore
+//! let env = Env::new();
+//! env.link_media("a.mp4", &reel_testkit::fixture(Fixture::Small30));
+//! env.write_timeline(r#"{"reel":1,"video":[{"source":"a.mp4","out":9}]}"#);
+//! let run = env.reel(&["check", "timeline.json"]).code(3);
+//! insta::assert_snapshot!(run.stderr());
+//! ```
+//!
+//! Below the builder: an independent model of timeline v1's timing rule and assertions on
+//! exported files, for the export tests.
 #![allow(dead_code)]
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::Duration;
 
+/// How long one `reel` run may take in a test before it is killed and the test fails.
+pub const RUN_TIMEOUT: Duration = Duration::from_mins(10);
+
+/// A temporary folder to run `reel` in.
 pub struct Env {
     pub dir: tempfile::TempDir,
     pub cache: tempfile::TempDir,
+    vars: Vec<(OsString, Option<OsString>)>,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Env {
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("tempdir"), cache: tempfile::tempdir().expect("tempdir") }
+        Self { dir: tempfile::tempdir().expect("tempdir"), cache: tempfile::tempdir().expect("tempdir"), vars: Vec::new() }
     }
 
+    /// Sets an environment variable for every run (builder style).
+    #[must_use]
+    pub fn with_env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.set_env(key, value);
+        self
+    }
+
+    /// Sets an environment variable for every later run.
+    pub fn set_env(&mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> &mut Self {
+        self.vars.push((key.into(), Some(value.into())));
+        self
+    }
+
+    /// Removes an environment variable for every later run.
+    pub fn remove_env(&mut self, key: impl Into<OsString>) -> &mut Self {
+        self.vars.push((key.into(), None));
+        self
+    }
+
+    /// The folder's path joined with `name`.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
+    /// Writes a file (creating folders), returning its path.
     pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let p = self.path(name);
         if let Some(parent) = p.parent() {
@@ -27,30 +76,95 @@ impl Env {
         p
     }
 
+    /// Same as [`Env::write`].
+    pub fn write_file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        self.write(name, contents)
+    }
+
+    /// Creates a folder (and its parents).
+    pub fn mkdir(&self, name: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::create_dir_all(&p).expect("mkdir");
+        p
+    }
+
     /// Makes `media` available in the folder as `name` (a symlink).
     pub fn media(&self, name: &str, media: &Path) -> PathBuf {
         let p = self.path(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
         std::os::unix::fs::symlink(media, &p).expect("symlink");
         p
     }
 
+    /// Same as [`Env::media`].
+    pub fn link_media(&self, name: &str, media: &Path) -> PathBuf {
+        self.media(name, media)
+    }
+
+    /// Copies `media` into the folder as `name` (for tests that change or cut it).
+    pub fn copy_media(&self, name: &str, media: &Path) -> PathBuf {
+        self.write(name, std::fs::read(media).expect("read media"))
+    }
+
+    /// Writes `timeline.json`.
     pub fn timeline(&self, json: &str) -> PathBuf {
         self.write("timeline.json", json)
     }
 
+    /// Same as [`Env::timeline`].
+    pub fn write_timeline(&self, json: &str) -> PathBuf {
+        self.timeline(json)
+    }
+
+    /// `reel` in the folder, with its own doctor cache, no `REEL_FFMPEG`/`REEL_FFPROBE`
+    /// from the outside, and the variables set on this `Env`.
     pub fn command(&self) -> assert_cmd::Command {
         let mut c = assert_cmd::Command::cargo_bin("reel").expect("reel binary");
         c.current_dir(self.dir.path()).env("REEL_CACHE_DIR", self.cache.path()).env_remove("REEL_FFMPEG").env_remove("REEL_FFPROBE");
+        for (key, value) in &self.vars {
+            match value {
+                Some(v) => c.env(key, v),
+                None => c.env_remove(key),
+            };
+        }
+        c.timeout(RUN_TIMEOUT);
         c
     }
 
+    /// Runs `reel ARGS` in the folder.
     pub fn run(&self, args: &[&str]) -> Output {
         self.command().args(args).output().expect("run reel")
     }
 
+    /// Runs `reel ARGS` in the folder, for the checks on [`Run`].
+    pub fn reel(&self, args: &[&str]) -> Run {
+        let out = self.run(args);
+        Run { args: args.iter().map(|a| (*a).to_owned()).collect(), redact: self.redactions(), out }
+    }
+
+    fn redactions(&self) -> Vec<(String, &'static str)> {
+        let mut r = Vec::new();
+        for (path, label) in [(self.dir.path(), "[DIR]"), (self.cache.path(), "[CACHE]")] {
+            if let Ok(canonical) = path.canonicalize() {
+                r.push((canonical.display().to_string(), label));
+            }
+            r.push((path.display().to_string(), label));
+        }
+        // Longest first, so a path is never half replaced.
+        r.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        r
+    }
+
+    /// `text` with this folder's and the cache's paths replaced by `[DIR]` and `[CACHE]`.
+    pub fn redact(&self, text: &str) -> String {
+        redact_with(&self.redactions(), text)
+    }
+
     /// stderr with the temporary folder's path replaced by `[DIR]`, for snapshots.
     pub fn stderr(&self, out: &Output) -> String {
-        String::from_utf8_lossy(&out.stderr).replace(&self.dir.path().display().to_string(), "[DIR]")
+        self.redact(&String::from_utf8_lossy(&out.stderr))
     }
 
     /// Exports the timeline to `out.mp4`, asserting success; returns the JSON report.
@@ -67,6 +181,76 @@ impl Env {
     pub fn leftovers(&self) -> Vec<String> {
         std::fs::read_dir(self.dir.path()).expect("read dir").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(".reel-")).collect()
     }
+}
+
+fn redact_with(redactions: &[(String, &'static str)], text: &str) -> String {
+    redactions.iter().fold(text.to_owned(), |t, (path, label)| t.replace(path.as_str(), label))
+}
+
+/// One finished `reel` run.
+pub struct Run {
+    pub args: Vec<String>,
+    pub out: Output,
+    redact: Vec<(String, &'static str)>,
+}
+
+impl Run {
+    /// The exit code (`None` when killed by a signal).
+    pub fn exit_code(&self) -> Option<i32> {
+        self.out.status.code()
+    }
+
+    /// Asserts the exit code, showing both streams when it differs.
+    #[track_caller]
+    pub fn code(self, expected: i32) -> Self {
+        assert_eq!(
+            self.exit_code(),
+            Some(expected),
+            "`reel {}` exited {:?}, expected {expected}\n--- stdout\n{}\n--- stderr\n{}",
+            self.args.join(" "),
+            self.exit_code(),
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    /// Asserts success (exit 0).
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        self.code(0)
+    }
+
+    /// stdout, redacted.
+    pub fn stdout(&self) -> String {
+        redact_with(&self.redact, &String::from_utf8_lossy(&self.out.stdout))
+    }
+
+    /// stderr, redacted.
+    pub fn stderr(&self) -> String {
+        redact_with(&self.redact, &String::from_utf8_lossy(&self.out.stderr))
+    }
+
+    /// stdout parsed as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.out.stdout).unwrap_or_else(|e| panic!("`reel {}` printed no JSON ({e}):\n{}", self.args.join(" "), self.stdout()))
+    }
+
+    /// Asserts stderr contains every one of `parts`.
+    #[track_caller]
+    pub fn stderr_has(self, parts: &[&str]) -> Self {
+        let err = self.stderr();
+        for part in parts {
+            assert!(err.contains(part), "stderr of `reel {}` lacks {part:?}:\n{err}", self.args.join(" "));
+        }
+        self
+    }
+}
+
+/// A program on `PATH`, for tests that point reel at the real ffmpeg explicitly.
+pub fn which(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
 }
 
 /// A main-track item for the expectation model: what timeline v1 says is on screen.
