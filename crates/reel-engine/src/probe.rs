@@ -305,4 +305,62 @@ mod tests {
         assert_eq!(spawn.exit_code(), exit::ENVIRONMENT);
         assert_eq!(ProbeError::Missing { path: "a".into() }.exit_code(), exit::INVALID_INPUT);
     }
+
+    #[test]
+    fn probing_lists_packets_and_decodes_nothing() {
+        let args = reel_core::args::ffprobe_args("/m/a.mp4").join(" ");
+        assert!(args.contains("-show_packets") && args.contains("-show_streams") && args.contains("-show_format"), "{args}");
+        for decoding in ["-show_frames", "-count_frames", "-count_packets", "-read_intervals"] {
+            assert!(!args.contains(decoding), "{decoding} in {args}");
+        }
+        assert!(args.ends_with("file:/m/a.mp4"));
+    }
+
+    /// An ffprobe that logs each call, then runs the real one.
+    #[cfg(unix)]
+    fn logging_ffprobe(dir: &Path) -> (PathBuf, PathBuf) {
+        use std::os::unix::fs::PermissionsExt;
+        let log = dir.join("calls.log");
+        let script = dir.join("ffprobe");
+        std::fs::write(&script, format!("#!/bin/sh\necho \"$@\" >> '{}'\nexec '{}' \"$@\"\n", log.display(), reel_testkit::ffprobe_path().display())).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        (script, log)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn each_source_is_probed_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (ffprobe, log) = logging_ffprobe(tmp.path());
+        let a = reel_testkit::fixture(reel_testkit::Fixture::Small30);
+        let b = reel_testkit::fixture(reel_testkit::Fixture::NoAudio);
+        let timeline = tmp.path().join("t.json");
+        let json = serde_json::json!({"reel": 1,
+            "video": [{"source": a, "in": 1, "out": 2}, {"source": b}, {"source": a, "in": 3}],
+            "overlays": [{"video": b, "start": 0, "end": 1}],
+            "audio": [{"source": a}]});
+        std::fs::write(&timeline, json.to_string()).unwrap();
+        let tools = Tools { ffmpeg: "ffmpeg".into(), ffmpeg_found: crate::Found::Path, ffprobe, ffprobe_found: crate::Found::Flag };
+        let (loaded, media) = load_timeline(&tools, &timeline).unwrap();
+        assert_eq!(loaded.items.len(), 3);
+        assert_eq!(media.len(), 2);
+        let calls = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(calls.lines().count(), 2, "{calls}");
+        let info = media[a.to_str().unwrap()].as_ref().unwrap();
+        assert_eq!(info.keyframes.len(), 6);
+        assert_eq!(info.video().and_then(|v| v.frame_rate), reel_core::Rational::new(30, 1));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn ffprobe_that_cannot_run_is_an_environment_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let clip = reel_testkit::fixture(reel_testkit::Fixture::Small30);
+        let timeline = tmp.path().join("t.json");
+        std::fs::write(&timeline, serde_json::json!({"reel": 1, "video": [{"source": clip}]}).to_string()).unwrap();
+        let tools = Tools { ffmpeg: "ffmpeg".into(), ffmpeg_found: crate::Found::Path, ffprobe: tmp.path().join("no-ffprobe"), ffprobe_found: crate::Found::Flag };
+        let e = load_timeline(&tools, &timeline).unwrap_err();
+        assert_eq!(e.exit_code(), exit::ENVIRONMENT, "{e}");
+        assert!(e.to_string().contains("could not run"), "{e}");
+    }
 }
