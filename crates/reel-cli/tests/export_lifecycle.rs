@@ -1,0 +1,157 @@
+//! An export's life around the encode: the JSONL stream a parent process reads, refusals of
+//! the destination, verification failures, and cancellation, all through the real binary.
+
+mod common;
+
+use common::Env;
+use reel_testkit::{clip, fixture, ClipSpec, Fixture};
+use reel_wire::Event;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SHORT: &str = r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"a.mp4","in":0.5,"out":2.5}]}"#;
+
+#[test]
+fn jsonl_is_only_events_from_start_to_done() {
+    let env = Env::new();
+    env.media("a.mp4", &fixture(Fixture::Small30));
+    env.timeline(SHORT);
+    let out = env.run(&["export", "timeline.json", "-o", "out.mp4", "--progress", "jsonl"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events: Vec<Event> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not an event: {l}: {e}"))).collect();
+    assert!(matches!(events.first(), Some(Event::Start(_))), "{events:?}");
+    let Some(Event::Done(report)) = events.last() else { panic!("last event is not done: {events:?}") };
+    assert_eq!((report.strategy.as_str(), report.width, report.height), ("single_pass", 320, 180));
+    assert!((report.duration - 2.0).abs() < 0.03);
+    let stages: Vec<&str> = events.iter().filter_map(|e| if let Event::Stage(s) = e { Some(s.stage.as_str()) } else { None }).collect();
+    for stage in ["probe", "plan", "encode", "verify"] {
+        assert!(stages.contains(&stage), "stage {stage} in {stages:?}");
+    }
+    let percents: Vec<f64> = events.iter().filter_map(|e| if let Event::Progress(p) = e { Some(p.percent) } else { None }).collect();
+    assert!(!percents.is_empty(), "progress events");
+    assert!(percents.windows(2).all(|w| w[1] >= w[0]), "percent never goes back: {percents:?}");
+    assert!((percents.last().unwrap() - 100.0).abs() < 1e-9, "ends at 100: {percents:?}");
+}
+
+#[test]
+fn existing_destination_is_refused_then_replaced_with_overwrite() {
+    let env = Env::new();
+    env.media("a.mp4", &fixture(Fixture::Small30));
+    env.timeline(SHORT);
+    env.write("out.mp4", b"precious");
+    let out = env.run(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(env.stderr(&out).contains("out.mp4 already exists; pass --overwrite to replace it"), "{}", env.stderr(&out));
+    assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"precious");
+    let out = env.run(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--overwrite"]);
+    assert!(out.status.success(), "{}", env.stderr(&out));
+    assert!(reel_testkit::moov_before_mdat(&env.path("out.mp4")));
+    assert!(env.leftovers().is_empty());
+}
+
+#[test]
+fn destination_that_is_an_input_is_refused_by_inode() {
+    let env = Env::new();
+    let source = env.copy_media("a.mp4", &fixture(Fixture::Small30));
+    std::fs::hard_link(&source, env.path("alias.mp4")).unwrap();
+    env.timeline(SHORT);
+    let before = std::fs::read(&source).unwrap();
+    for target in ["alias.mp4", "./sub/../a.mp4"] {
+        std::fs::create_dir_all(env.path("sub")).unwrap();
+        let out = env.run(&["export", "timeline.json", "-o", target, "--progress", "none", "--overwrite"]);
+        assert_eq!(out.status.code(), Some(5), "{target}: {}", env.stderr(&out));
+        assert!(env.stderr(&out).contains("is one of the export's inputs"), "{}", env.stderr(&out));
+    }
+    assert_eq!(std::fs::read(&source).unwrap(), before, "the input is untouched");
+}
+
+/// An ffmpeg that behaves like the real one except for export jobs (those with
+/// `-progress`), where `export` (a bash snippet with the real arguments in "$@") runs instead.
+fn fake_ffmpeg(env: &Env, export: &str) -> String {
+    let real = common::which("ffmpeg").expect("ffmpeg on PATH");
+    let script = env.write(
+        "bin/ffmpeg",
+        format!("#!/bin/bash\ncase \"$*\" in *-progress*) {export} ;; esac\nexec '{}' \"$@\"\n", real.display()),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    script.display().to_string()
+}
+
+#[test]
+fn ffmpeg_exiting_0_with_a_short_file_fails_verification() {
+    // The pitfall: ffmpeg can exit 0 after "No space left on device" in the trailer. Here the
+    // export job really runs but stops after 1 s of output and still exits 0.
+    let env = Env::new();
+    env.media("a.mp4", &fixture(Fixture::Small30));
+    env.timeline(SHORT);
+    let real = common::which("ffmpeg").unwrap();
+    let ffmpeg = fake_ffmpeg(&env, &format!("'{}' \"${{@:1:$#-1}}\" -t 1 \"${{@: -1}}\"; exit 0", real.display()));
+    let out = env.run(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"]);
+    assert_eq!(out.status.code(), Some(1), "{}", env.stderr(&out));
+    let err = env.stderr(&out);
+    assert!(err.contains("failed verification") && err.contains("the plan says 2.000 s"), "{err}");
+    assert!(!env.path("out.mp4").exists(), "nothing delivered");
+    assert!(env.leftovers().is_empty(), "no work folder left: {:?}", env.leftovers());
+}
+
+#[test]
+fn ffmpeg_failing_mid_write_leaves_nothing_and_says_why() {
+    let env = Env::new();
+    env.media("a.mp4", &fixture(Fixture::Small30));
+    env.timeline(SHORT);
+    env.write("out.mp4", b"the previous export");
+    let ffmpeg = fake_ffmpeg(&env, "echo partial > output.mp4; echo '[mp4 @ 0x1] Error writing trailer: No space left on device' >&2; exit 1");
+    let out = env.run(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--overwrite"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = env.stderr(&out);
+    assert!(err.contains("ffmpeg failed in job export") && err.contains("No space left on device") && err.contains("command:"), "{err}");
+    assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
+    assert!(env.leftovers().is_empty(), "no work folder left: {:?}", env.leftovers());
+}
+
+/// Starts a slow export with JSONL progress, waits for the first progress event, sends
+/// `signal`, and checks exit 130, the previous destination intact and nothing left over.
+fn cancel_with(signal: &str) {
+    let env = Env::new();
+    env.media("long.mp4", &clip(&ClipSpec::new(40, 640, 360, 30, 20.0)));
+    env.timeline(r#"{"reel":1,"output":{"width":1920,"height":1080,"fps":60,"preset":"production"},"video":[{"source":"long.mp4"}]}"#);
+    env.write("out.mp4", b"the previous export");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("reel"))
+        .current_dir(env.dir.path())
+        .env("REEL_CACHE_DIR", env.cache.path())
+        .args(["export", "timeline.json", "-o", "out.mp4", "--overwrite", "--progress", "jsonl"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    loop {
+        let line = lines.next().expect("reel ended before any progress").unwrap();
+        if line.contains(r#""type":"progress""#) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "no progress within 2 minutes");
+    }
+    assert!(env.leftovers().len() == 1, "a work folder exists while encoding: {:?}", env.leftovers());
+    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "exit code after {signal}");
+    assert!(rest.last().is_some_and(|l| l.contains(r#""type":"error""#) && l.contains("cancelled")), "last event: {rest:?}");
+    assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
+    assert!(env.leftovers().is_empty(), "temporaries removed: {:?}", env.leftovers());
+    assert!(started.elapsed() < Duration::from_secs(150));
+}
+
+#[test]
+fn sigint_cancels_cleanly_with_exit_130() {
+    cancel_with("-INT");
+}
+
+#[test]
+fn sigterm_cancels_cleanly_with_exit_130() {
+    cancel_with("-TERM");
+}
