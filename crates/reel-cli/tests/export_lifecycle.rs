@@ -24,6 +24,8 @@ fn jsonl_is_only_events_from_start_to_done() {
     let Some(Event::Done(report)) = events.last() else { panic!("last event is not done: {events:?}") };
     assert_eq!((report.strategy.as_str(), report.width, report.height), ("single_pass", 320, 180));
     assert!((report.duration - 2.0).abs() < 0.03);
+    let usage = report.resources.as_ref().expect("resources on unix");
+    assert!(usage.ffmpeg_cpu > 0.0 && usage.reel_peak_rss > 0 && usage.ffmpeg_peak_rss > 0, "{usage:?}");
     let stages: Vec<&str> = events.iter().filter_map(|e| if let Event::Stage(s) = e { Some(s.stage.as_str()) } else { None }).collect();
     for stage in ["probe", "plan", "encode", "verify"] {
         assert!(stages.contains(&stage), "stage {stage} in {stages:?}");

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ffmpeg;
 pub mod probe;
 pub mod run;
+pub mod usage;
 pub mod verify;
 
 pub use doctor::{doctor, DoctorError, Report};

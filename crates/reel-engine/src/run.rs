@@ -366,6 +366,8 @@ pub fn run_plan(plan: &Plan, tools: &Tools, destination: &Path, options: &RunOpt
         fps: plan.output.fps.to_string(),
         speed: if timings.encode > 0.0 { duration / timings.encode } else { 0.0 },
         timings,
+        // Filled in by the owner of the process (see `usage`).
+        resources: None,
     })
 }
 

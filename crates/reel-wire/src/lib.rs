@@ -140,6 +140,25 @@ pub struct ExportReport {
     pub timings: StageTimings,
     /// Output duration over encode wall time.
     pub speed: f64,
+    /// CPU time and peak memory of reel and of the ffmpeg processes it ran; `null` where
+    /// the platform does not tell.
+    #[serde(default)]
+    pub resources: Option<ResourceUsage>,
+}
+
+/// What an export cost in CPU and memory, split between reel's own process and the
+/// ffmpeg/ffprobe processes it ran (reel only plans and watches: nearly all the work
+/// should be ffmpeg's).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ResourceUsage {
+    /// CPU seconds (user + system) of reel's own process.
+    pub reel_cpu: f64,
+    /// Peak resident memory of reel's own process, bytes.
+    pub reel_peak_rss: u64,
+    /// CPU seconds (user + system) of every ffmpeg and ffprobe process reel ran.
+    pub ffmpeg_cpu: f64,
+    /// Peak resident memory of the largest ffmpeg or ffprobe process reel ran, bytes.
+    pub ffmpeg_peak_rss: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

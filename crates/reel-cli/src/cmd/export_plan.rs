@@ -175,7 +175,8 @@ pub(crate) fn export_cmd(cli: &Cli, args: &ExportArgs) -> Result<(), i32> {
     let result = export(cli, args, &cancel, &mut out);
     out.finish();
     match result {
-        Ok(report) => {
+        Ok(mut report) => {
+            report.resources = reel_engine::usage::process_usage();
             if mode != ProgressMode::Jsonl {
                 if args.json {
                     println!("{}", serde_json::to_string_pretty(&report).expect("report serializes"));
