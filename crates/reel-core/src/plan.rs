@@ -26,7 +26,7 @@ pub use layout::Layout;
 
 use crate::args::FfmpegCommand;
 use crate::capabilities::Capabilities;
-use crate::timeline::{OutputSettings, Timeline, VideoCodec};
+use crate::timeline::{OutputSettings, Preset, Timeline, VideoCodec};
 use crate::validate::MediaMap;
 use crate::Rational;
 use serde::{Deserialize, Serialize};
@@ -170,6 +170,9 @@ pub const DEFAULT_FPS: Rational = Rational { num: 60, den: 1 };
 pub const DEFAULT_AUDIO_BITRATE: &str = "192k";
 pub const DEFAULT_SAMPLE_RATE: u32 = 48_000;
 pub const DEFAULT_CHANNELS: u32 = 2;
+/// Output megapixel-seconds from which `encoder: "auto"` uses a hardware encoder: 1080p
+/// for 10 s. Below it, starting a hardware session costs more than it saves.
+pub const DEFAULT_HARDWARE_THRESHOLD: f64 = 1920.0 * 1080.0 * 10.0 / 1e6;
 
 /// Plans an export. `settings` is the effective output settings (flags over the timeline
 /// over the settings file); what it leaves unset takes the built-in defaults.
@@ -194,6 +197,7 @@ pub fn plan(
             copy::plan(timeline, media, &layout, settings, caps, decisions)
         }
         Err(reasons) => {
+            let layout = if encoder.preset == Preset::Draft && settings.draft_downscale == Some(true) { layout.downscaled() } else { layout };
             decisions.push(Decision { strategy: Strategy::Copy, chosen: false, reasons });
             decisions.push(Decision {
                 strategy: Strategy::SinglePass,

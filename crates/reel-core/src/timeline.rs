@@ -79,6 +79,16 @@ pub struct OutputSettings {
     /// Default true; `false` lets stream-copy cuts start at the keyframe before `in`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frame_accurate: Option<bool>,
+    /// How large an export must be for `encoder: "auto"` to use a hardware encoder, in
+    /// output megapixel-seconds (width x height x seconds / 1,000,000). Default 20.736:
+    /// 1080p for 10 s. `0` uses one whenever one works. reel addition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub hardware_threshold: Option<f64>,
+    /// With the `draft` preset, render at half the output width and height (fastest
+    /// previews). Default false. reel addition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_downscale: Option<bool>,
 }
 
 impl OutputSettings {
@@ -98,8 +108,71 @@ impl OutputSettings {
             audio_sample_rate: self.audio_sample_rate.or(lower.audio_sample_rate),
             audio_channels: self.audio_channels.or(lower.audio_channels),
             frame_accurate: self.frame_accurate.or(lower.frame_accurate),
+            hardware_threshold: self.hardware_threshold.or(lower.hardware_threshold),
+            draft_downscale: self.draft_downscale.or(lower.draft_downscale),
         }
     }
+
+    /// The built-in defaults: what applies when neither a flag, the timeline nor the
+    /// settings file sets a field. `quality` stays unset: it follows the preset and encoder.
+    pub fn builtin() -> OutputSettings {
+        use crate::plan::{DEFAULT_AUDIO_BITRATE, DEFAULT_CHANNELS, DEFAULT_FPS, DEFAULT_HEIGHT, DEFAULT_SAMPLE_RATE, DEFAULT_WIDTH};
+        OutputSettings {
+            width: Some(Dimension::Pixels(DEFAULT_WIDTH)),
+            height: Some(Dimension::Pixels(DEFAULT_HEIGHT)),
+            fps: Some(FrameRateSetting::Rate(DEFAULT_FPS)),
+            video_codec: Some(VideoCodec::default()),
+            preset: Some(Preset::default()),
+            encoder: Some("auto".to_owned()),
+            quality: None,
+            audio_bitrate: Some(DEFAULT_AUDIO_BITRATE.to_owned()),
+            audio_sample_rate: Some(DEFAULT_SAMPLE_RATE),
+            audio_channels: Some(DEFAULT_CHANNELS),
+            frame_accurate: Some(true),
+            hardware_threshold: Some(crate::plan::DEFAULT_HARDWARE_THRESHOLD),
+            draft_downscale: Some(false),
+        }
+    }
+
+    /// Where each effective value comes from. `layers` go from the highest precedence to
+    /// the lowest (flags, timeline, settings file), each with a name for it; fields none of
+    /// them sets come from [`OutputSettings::builtin`] (`"default"`). Returns
+    /// `(field, value, source)` in the order the fields are declared.
+    pub fn provenance(layers: &[(&str, &OutputSettings)]) -> Vec<(String, serde_json::Value, String)> {
+        let as_map = |s: &OutputSettings| match serde_json::to_value(s) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        let maps: Vec<(&str, serde_json::Map<String, serde_json::Value>)> = layers.iter().map(|(name, s)| (*name, as_map(s))).collect();
+        let builtin = as_map(&Self::builtin());
+        Self::FIELDS
+            .iter()
+            .map(|field| {
+                let (source, value) = maps
+                    .iter()
+                    .find_map(|(name, map)| map.get(*field).map(|v| (*name, v.clone())))
+                    .unwrap_or_else(|| ("default", builtin.get(*field).cloned().unwrap_or(serde_json::Value::Null)));
+                ((*field).to_owned(), value, source.to_owned())
+            })
+            .collect()
+    }
+
+    /// The field names, as written in JSON and TOML.
+    pub const FIELDS: &'static [&'static str] = &[
+        "width",
+        "height",
+        "fps",
+        "video_codec",
+        "preset",
+        "encoder",
+        "quality",
+        "audio_bitrate",
+        "audio_sample_rate",
+        "audio_channels",
+        "frame_accurate",
+        "hardware_threshold",
+        "draft_downscale",
+    ];
 }
 
 /// A width or height: pixels, or `"source"`.
@@ -747,4 +820,35 @@ pub fn is_valid_bitrate(b: &str) -> bool {
         && digits.len() <= 10
         && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
         && digits.parse::<f64>().is_ok_and(|v| v > 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_lists_every_output_setting() {
+        // Every field but `quality` has a built-in default, so the defaults name them all.
+        let serde_json::Value::Object(map) = serde_json::to_value(OutputSettings::builtin()).unwrap() else { panic!("object") };
+        let mut named: Vec<&str> = map.keys().map(String::as_str).chain(["quality"]).collect();
+        let mut fields = OutputSettings::FIELDS.to_vec();
+        named.sort_unstable();
+        fields.sort_unstable();
+        assert_eq!(named, fields);
+    }
+
+    #[test]
+    fn provenance_takes_each_field_from_the_highest_layer_that_sets_it() {
+        let flags = OutputSettings { preset: Some(Preset::Draft), ..OutputSettings::default() };
+        let timeline = OutputSettings { preset: Some(Preset::Production), width: Some(Dimension::Pixels(1280)), ..OutputSettings::default() };
+        let file = OutputSettings { width: Some(Dimension::Pixels(640)), fps: Some(FrameRateSetting::Rate(Rational { num: 30, den: 1 })), ..OutputSettings::default() };
+        let rows = OutputSettings::provenance(&[("flag", &flags), ("timeline", &timeline), ("settings file", &file)]);
+        let row = |name: &str| rows.iter().find(|r| r.0 == name).map(|r| (r.1.clone(), r.2.as_str())).unwrap();
+        assert_eq!(row("preset"), (serde_json::json!("draft"), "flag"));
+        assert_eq!(row("width"), (serde_json::json!(1280), "timeline"));
+        assert_eq!(row("fps"), (serde_json::json!("30"), "settings file"));
+        assert_eq!(row("height"), (serde_json::json!(1080), "default"));
+        assert_eq!(row("quality"), (serde_json::Value::Null, "default"));
+        assert_eq!(rows.len(), OutputSettings::FIELDS.len());
+    }
 }

@@ -218,3 +218,30 @@ fn planning_is_deterministic() {
     let json = r##"{"reel":1,"video":[{"source":"a.mp4","in":1.1,"out":3}],"overlays":[{"text":"x","start":0,"end":1}]}"##;
     assert_eq!(plan_of(json), plan_of(json));
 }
+
+#[test]
+fn draft_downscale_renders_drafts_at_half_size_only_when_allowed() {
+    let full = plan_of(r##"{"reel":1,"output":{"preset":"draft"},"video":[{"source":"a.mp4","in":0.5,"out":2}]}"##);
+    assert_eq!((full.output.width, full.output.height), (1920, 1080));
+    let half = plan_of(r##"{"reel":1,"output":{"preset":"draft","draft_downscale":true},"video":[{"source":"a.mp4","in":0.5,"out":2}]}"##);
+    assert_eq!((half.output.width, half.output.height), (960, 540));
+    assert!(half.warnings.iter().any(|w| w.contains("draft renders at 960x540")), "{:?}", half.warnings);
+    assert!(half.jobs[0].command.to_args().iter().any(|a| a.contains("scale=960:540")));
+    // Other presets ignore it.
+    let preview = plan_of(r##"{"reel":1,"output":{"preset":"preview","draft_downscale":true},"video":[{"source":"a.mp4","in":0.5,"out":2}]}"##);
+    assert_eq!((preview.output.width, preview.output.height), (1920, 1080));
+}
+
+#[test]
+fn hardware_threshold_decides_when_auto_uses_hardware() {
+    let mut caps = Capabilities::software_only();
+    caps.encoders.push(EncoderStatus { name: "h264_nvenc".into(), listed: true, usable: true, reason: None });
+    // 1080p for 2 s is 4.1 Mpixel-seconds: under the default 20.7, over a threshold of 4.
+    let encoder_for = |json: &str| {
+        let timeline = parse(json, "/media").unwrap();
+        plan(&timeline, &media(), &timeline.output, &caps).unwrap().output.encoder
+    };
+    assert_eq!(encoder_for(r##"{"reel":1,"video":[{"source":"a.mp4","out":2}]}"##), "libx264");
+    assert_eq!(encoder_for(r##"{"reel":1,"output":{"hardware_threshold":4},"video":[{"source":"a.mp4","out":2}]}"##), "h264_nvenc");
+    assert_eq!(encoder_for(r##"{"reel":1,"output":{"hardware_threshold":0},"video":[{"source":"a.mp4","out":0.1}]}"##), "h264_nvenc");
+}

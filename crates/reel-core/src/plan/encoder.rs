@@ -1,18 +1,15 @@
 //! Choosing the video encoder and its arguments per preset.
 //!
 //! `auto` prefers a hardware encoder whose test encode succeeded (`reel doctor`) when the
-//! export is large (output pixels x duration at or above [`LARGE_EXPORT_PIXEL_SECONDS`]),
-//! in the order NVIDIA, Intel, AMD, VA-API, Apple; otherwise, and as the fallback when a
+//! export is large (output megapixels x duration at or above the `hardware_threshold`
+//! setting, default [`DEFAULT_HARDWARE_THRESHOLD`]: 1080p for 10 s), in the order
+//! NVIDIA, Intel, AMD, VA-API, Apple; otherwise, and as the fallback when a
 //! hardware encode fails, libx264 / libx265. `cpu` forces software; an encoder name forces
 //! that encoder, which must be usable here.
 
-use super::{Layout, PlanError};
+use super::{Layout, PlanError, DEFAULT_HARDWARE_THRESHOLD};
 use crate::capabilities::Capabilities;
 use crate::timeline::{OutputSettings, Preset, VideoCodec};
-
-/// Output pixels x seconds from which `auto` uses a hardware encoder: 1080p for 10 s.
-/// Below it, starting a hardware session costs more than it saves.
-pub const LARGE_EXPORT_PIXEL_SECONDS: f64 = 1920.0 * 1080.0 * 10.0;
 
 /// Hardware encoders in order of preference, per codec.
 const HARDWARE_H264: &[&str] = &["h264_nvenc", "h264_qsv", "h264_amf", "h264_vaapi", "h264_videotoolbox"];
@@ -99,16 +96,17 @@ pub fn select_encoder(settings: &OutputSettings, layout: &Layout, caps: &Capabil
     let (encoder, reason) = match requested {
         "cpu" => (software_encoder(codec).to_owned(), "software encoder requested (\"cpu\")".to_owned()),
         "auto" => {
-            let pixel_seconds = f64::from(layout.width) * f64::from(layout.height) * layout.duration;
+            let mpixel_seconds = f64::from(layout.width) * f64::from(layout.height) * layout.duration / 1e6;
+            let threshold = settings.hardware_threshold.unwrap_or(DEFAULT_HARDWARE_THRESHOLD);
             let hardware = if codec == VideoCodec::H264 { HARDWARE_H264 } else { HARDWARE_HEVC };
             let usable_hw = hardware.iter().find(|e| caps.usable(e));
             match usable_hw {
-                Some(hw) if pixel_seconds >= LARGE_EXPORT_PIXEL_SECONDS => {
-                    ((*hw).to_owned(), format!("{hw} passed its test encode and the export is large ({:.0} Mpixel-seconds)", pixel_seconds / 1e6))
+                Some(hw) if mpixel_seconds >= threshold => {
+                    ((*hw).to_owned(), format!("{hw} passed its test encode and the export is large ({mpixel_seconds:.1} Mpixel-seconds, hardware_threshold {threshold})"))
                 }
                 Some(hw) => (
                     software_encoder(codec).to_owned(),
-                    format!("export is small ({:.0} Mpixel-seconds, under {:.0}); {hw} would not pay for its start-up", pixel_seconds / 1e6, LARGE_EXPORT_PIXEL_SECONDS / 1e6),
+                    format!("export is small ({mpixel_seconds:.1} Mpixel-seconds, under hardware_threshold {threshold}); {hw} would not pay for its start-up"),
                 ),
                 None => (software_encoder(codec).to_owned(), "no hardware encoder passed its test encode here".to_owned()),
             }

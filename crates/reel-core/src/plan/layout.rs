@@ -150,6 +150,16 @@ impl Layout {
         })
     }
 
+    /// The same grid at half the width and height (even sizes): the `draft` preset's
+    /// reduced-size render when `draft_downscale` allows it.
+    #[must_use]
+    pub fn downscaled(mut self) -> Self {
+        let (w, h) = (((self.width / 2) & !1).max(2), ((self.height / 2) & !1).max(2));
+        self.warnings.push(format!("draft_downscale is on: the draft renders at {w}x{h}, half of {}x{}", self.width, self.height));
+        (self.width, self.height) = (w, h);
+        self
+    }
+
     /// What the output file will be, with this layout's grid and its AAC audio.
     pub fn output_spec(&self, video_codec: &str, encoder: &str, preset: &str) -> super::OutputSpec {
         super::OutputSpec {
