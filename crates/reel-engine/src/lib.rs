@@ -9,9 +9,11 @@
 
 pub mod doctor;
 pub mod error;
+pub mod export_log;
 pub mod ffmpeg;
 pub mod probe;
 pub mod run;
+pub mod settings;
 pub mod usage;
 pub mod verify;
 

@@ -60,6 +60,18 @@ impl RunError {
             _ => exit::EXPORT_FAILED,
         }
     }
+
+    /// The kind of failure, for the export log: `destination`, `output`, `ffmpeg`,
+    /// `verify` or `cancelled`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } => "destination",
+            Self::WorkFolder { .. } | Self::Rename { .. } => "output",
+            Self::Ffmpeg { .. } | Self::Spawn { .. } => "ffmpeg",
+            Self::Verify { .. } => "verify",
+            Self::Cancelled { .. } => "cancelled",
+        }
+    }
 }
 
 #[cfg(unix)]
