@@ -58,6 +58,43 @@ pub enum Cmd {
     Doctor(DoctorArgs),
     /// Print the JSON Schema of the timeline format.
     Schema,
+
+    // -- Settings and history --
+    /// Show the effective output settings and where each comes from (flag, timeline,
+    /// settings file, default).
+    Settings(SettingsArgs),
+    /// Sum up the export log: success rate, speed and time per strategy and encoder.
+    Stats(StatsArgs),
+}
+
+/// `reel settings`.
+#[derive(Debug, clap::Args)]
+pub struct SettingsArgs {
+    /// Also apply this timeline's `output` (as an export of it would).
+    pub timeline: Option<PathBuf>,
+    /// Print the settings as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Write a settings file listing every setting with its default (commented out), if
+    /// there is none yet.
+    #[arg(long, conflicts_with_all = ["timeline", "json"])]
+    pub init: bool,
+    #[command(flatten)]
+    pub output: OutputFlags,
+}
+
+/// `reel stats`.
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    /// How far back to look: a duration such as 30d, 12h, 2w, or "all".
+    #[arg(long, default_value = "30d", value_name = "DURATION")]
+    pub since: String,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the logged exports in the window to a CSV file ("-" for stdout) instead.
+    #[arg(long, value_name = "FILE.csv")]
+    pub export: Option<PathBuf>,
 }
 
 /// `reel check`.
@@ -118,8 +155,11 @@ pub struct OutputFlags {
     #[arg(long)]
     pub video_codec: Option<String>,
     /// Constant quality (CRF/CQ), 0-51, lower is better.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=51))]
     pub quality: Option<u8>,
+    /// With the draft preset, render at half the output size.
+    #[arg(long)]
+    pub draft_downscale: bool,
 }
 
 /// `reel plan`.
@@ -150,9 +190,10 @@ pub enum ProgressMode {
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
     pub timeline: PathBuf,
-    /// The MP4 to write.
+    /// The MP4 to write (default: TIMELINE-NAME.mp4 in the settings file's output_folder,
+    /// else beside the timeline).
     #[arg(short, long)]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
     /// Replace the output file if it exists.
     #[arg(long)]
     pub overwrite: bool,

@@ -4,6 +4,7 @@
 mod common;
 
 use common::Env;
+use reel_engine::export_log::Outcome;
 use reel_testkit::{clip, fixture, ClipSpec, Fixture};
 use reel_wire::Event;
 use std::io::{BufRead, BufReader};
@@ -50,6 +51,18 @@ fn existing_destination_is_refused_then_replaced_with_overwrite() {
     assert!(out.status.success(), "{}", env.stderr(&out));
     assert!(reel_testkit::moov_before_mdat(&env.path("out.mp4")));
     assert!(env.leftovers().is_empty());
+    // Both attempts are logged: the refusal, then the success with its figures.
+    let logged = env.logged();
+    assert_eq!(logged.iter().map(|r| (r.outcome, r.exit_code)).collect::<Vec<_>>(), [(Outcome::Refused, 5), (Outcome::Succeeded, 0)]);
+    assert_eq!(logged[0].error_class.as_deref(), Some("destination"));
+    assert_eq!(logged[0].timeline_hash, logged[1].timeline_hash, "same timeline, same hash");
+    let ok = &logged[1];
+    assert_eq!((ok.strategy.as_deref(), ok.encoder.as_deref(), ok.preset.as_deref()), (Some("single_pass"), Some("libx264"), Some("preview")));
+    assert_eq!((ok.width, ok.height, ok.fps.as_deref()), (Some(320), Some(180), Some("30")));
+    assert!(ok.duration.is_some_and(|d| (d - 2.0).abs() < 0.05), "{ok:?}");
+    assert_eq!(ok.size_bytes, Some(std::fs::metadata(env.path("out.mp4")).unwrap().len()));
+    assert!(ok.speed.is_some_and(|s| s > 0.0) && ok.encode_s.is_some() && ok.ffmpeg_peak_rss.is_some_and(|m| m > 1_000_000), "{ok:?}");
+    assert!(ok.error.is_none() && ok.fallback.is_none());
 }
 
 #[test]
@@ -94,6 +107,7 @@ fn ffmpeg_exiting_0_with_a_short_file_fails_verification() {
     let err = env.stderr(&out);
     assert!(err.contains("failed verification") && err.contains("the plan says 2.000 s"), "{err}");
     assert!(!env.path("out.mp4").exists(), "nothing delivered");
+    assert_eq!(env.logged().iter().map(|r| (r.outcome, r.error_class.clone())).collect::<Vec<_>>(), [(Outcome::Failed, Some("verify".to_owned()))]);
     assert!(env.leftovers().is_empty(), "no work folder left: {:?}", env.leftovers());
 }
 
@@ -110,6 +124,10 @@ fn ffmpeg_failing_mid_write_leaves_nothing_and_says_why() {
     assert!(err.contains("ffmpeg failed in job export") && err.contains("No space left on device") && err.contains("command:"), "{err}");
     assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
     assert!(env.leftovers().is_empty(), "no work folder left: {:?}", env.leftovers());
+    let logged = env.logged();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!((logged[0].outcome, logged[0].exit_code, logged[0].error_class.as_deref()), (Outcome::Failed, 1, Some("ffmpeg")));
+    assert!(logged[0].error.as_deref().is_some_and(|e| e.contains("No space left on device")), "{:?}", logged[0]);
 }
 
 /// Starts a slow export with JSONL progress, waits for the first progress event, sends
@@ -119,9 +137,8 @@ fn cancel_with(signal: &str) {
     env.media("long.mp4", &clip(&ClipSpec::new(40, 640, 360, 30, 20.0)));
     env.timeline(r#"{"reel":1,"output":{"width":1920,"height":1080,"fps":60,"preset":"production"},"video":[{"source":"long.mp4"}]}"#);
     env.write("out.mp4", b"the previous export");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("reel"))
-        .current_dir(env.dir.path())
-        .env("REEL_CACHE_DIR", env.cache.path())
+    let mut child = env
+        .std_command()
         .args(["export", "timeline.json", "-o", "out.mp4", "--overwrite", "--progress", "jsonl"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -146,6 +163,12 @@ fn cancel_with(signal: &str) {
     assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
     assert!(env.leftovers().is_empty(), "temporaries removed: {:?}", env.leftovers());
     assert!(started.elapsed() < Duration::from_secs(150));
+    let logged = env.logged();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    let row = &logged[0];
+    assert_eq!((row.outcome, row.exit_code, row.error_class.as_deref()), (Outcome::Cancelled, 130, Some("cancelled")));
+    assert_eq!((row.strategy.as_deref(), row.planned_encoder.as_deref(), row.width), (Some("single_pass"), Some("libx264"), Some(1920)), "the plan is logged");
+    assert!(row.total_s.is_some_and(|t| t > 0.0) && row.size_bytes.is_none(), "{row:?}");
 }
 
 #[test]

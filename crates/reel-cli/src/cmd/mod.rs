@@ -3,13 +3,12 @@
 
 mod check;
 mod doctor;
+mod export;
+mod plan;
 mod probe;
 mod schema;
-
-// `export` and `plan`. Their implementations move to cmd/export.rs and cmd/plan.rs; to
-// switch, declare `mod export; mod plan;` here, point the two arms in `dispatch` at them
-// and delete export_plan.rs.
-mod export_plan;
+mod settings;
+mod stats;
 
 use crate::{Cli, Cmd};
 use reel_core::timeline::Timeline;
@@ -22,8 +21,10 @@ use std::path::Path;
 /// Runs the chosen subcommand.
 pub fn dispatch(cli: &Cli) -> Result<(), i32> {
     match &cli.command {
-        Cmd::Export(args) => export_plan::export_cmd(cli, args),
-        Cmd::Plan(args) => export_plan::plan_cmd(cli, args),
+        Cmd::Export(args) => export::run(cli, args),
+        Cmd::Plan(args) => plan::run(cli, args),
+        Cmd::Settings(args) => settings::run(cli, args),
+        Cmd::Stats(args) => stats::run(cli, args),
         Cmd::Check(args) => check::run(cli, args),
         Cmd::Probe(args) => probe::run(cli, args),
         Cmd::Doctor(args) => doctor::run(cli, args),

@@ -118,19 +118,47 @@ impl Env {
         self.timeline(json)
     }
 
-    /// `reel` in the folder, with its own doctor cache, no `REEL_FFMPEG`/`REEL_FFPROBE`
-    /// from the outside, and the variables set on this `Env`.
-    pub fn command(&self) -> assert_cmd::Command {
-        let mut c = assert_cmd::Command::cargo_bin("reel").expect("reel binary");
-        c.current_dir(self.dir.path()).env("REEL_CACHE_DIR", self.cache.path()).env_remove("REEL_FFMPEG").env_remove("REEL_FFPROBE");
+    /// The settings folder `reel` runs with (`REEL_CONFIG_DIR`): empty unless a test
+    /// writes `settings.toml` into it.
+    pub fn config_dir(&self) -> PathBuf {
+        self.cache.path().join("config")
+    }
+
+    /// The data folder `reel` runs with (`REEL_DATA_DIR`), where the export log goes.
+    pub fn data_dir(&self) -> PathBuf {
+        self.cache.path().join("data")
+    }
+
+    /// `reel` in the folder, with its own doctor cache, settings and data folders, no
+    /// `REEL_FFMPEG`/`REEL_FFPROBE` from the outside, and the variables set on this `Env`,
+    /// as a plain process to spawn (for tests that signal it while it runs).
+    pub fn std_command(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("reel"));
+        c.current_dir(self.dir.path())
+            .env("REEL_CACHE_DIR", self.cache.path())
+            .env("REEL_CONFIG_DIR", self.config_dir())
+            .env("REEL_DATA_DIR", self.data_dir())
+            .env_remove("REEL_FFMPEG")
+            .env_remove("REEL_FFPROBE");
         for (key, value) in &self.vars {
             match value {
                 Some(v) => c.env(key, v),
                 None => c.env_remove(key),
             };
         }
+        c
+    }
+
+    /// [`Env::std_command`] with a time limit, for runs that are waited for.
+    pub fn command(&self) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::from_std(self.std_command());
         c.timeout(RUN_TIMEOUT);
         c
+    }
+
+    /// The exports in this folder's export log, oldest first.
+    pub fn logged(&self) -> Vec<reel_engine::export_log::Entry> {
+        reel_engine::export_log::read(&self.data_dir().join(reel_engine::export_log::FILE_NAME), None).expect("readable export log")
     }
 
     /// Runs `reel ARGS` in the folder.

@@ -1,0 +1,202 @@
+//! `reel export TIMELINE [-o OUT.mp4]`: plans and runs an export with live progress (a bar
+//! on a terminal, JSON lines for a parent process), cancel on SIGINT/SIGTERM, and a row in
+//! the export log whatever the outcome.
+
+use super::plan::make_plan;
+use super::settings::{default_output, effective, flag_settings, user_settings};
+use super::fail;
+use crate::{Cli, ExportArgs, ProgressMode};
+use reel_engine::export_log::{self, Entry, Outcome};
+use reel_engine::{RunOptions, Tools};
+use reel_wire::{exit, ErrorEvent, Event, ExportReport, MessageEvent, PlanEvent, StageEvent, StageTimings, StartEvent};
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+/// Where events go: JSON lines on stdout, a bar on stderr, or nowhere.
+struct Output {
+    mode: ProgressMode,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Output {
+    fn emit(&mut self, event: &Event) {
+        match self.mode {
+            ProgressMode::Jsonl => {
+                let mut stdout = std::io::stdout().lock();
+                let _ = writeln!(stdout, "{}", event.to_line());
+                let _ = stdout.flush();
+            }
+            ProgressMode::Bar => {
+                let bar = self.bar.get_or_insert_with(|| {
+                    let bar = indicatif::ProgressBar::new(1000);
+                    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg:12} [{bar:40}] {percent:>3}% eta {eta}").expect("template").progress_chars("=> "));
+                    bar
+                });
+                match event {
+                    Event::Progress(p) => {
+                        bar.set_position((p.percent * 10.0) as u64);
+                        if let Some(speed) = p.speed {
+                            bar.set_message(format!("{speed:.2}x"));
+                        }
+                    }
+                    Event::Stage(s) => bar.set_message(s.stage.clone()),
+                    Event::Warning(w) => bar.println(format!("warning: {}", w.message)),
+                    _ => {}
+                }
+            }
+            ProgressMode::Auto | ProgressMode::None => {
+                if let Event::Warning(w) = event {
+                    eprintln!("warning: {}", w.message);
+                }
+            }
+        }
+    }
+
+    fn warn(&mut self, message: String) {
+        self.emit(&Event::Warning(MessageEvent { message }));
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Why an export stopped: the exit code, the kind (for the log) and the sentence.
+struct Failure {
+    code: i32,
+    class: &'static str,
+    message: String,
+}
+
+impl Failure {
+    fn new(code: i32, message: impl std::fmt::Display) -> Self {
+        let class = match code {
+            exit::USAGE => "usage",
+            exit::INVALID_INPUT => "invalid_input",
+            exit::ENVIRONMENT => "environment",
+            exit::DESTINATION => "destination",
+            exit::CANCELLED => "cancelled",
+            _ => "failed",
+        };
+        Self { code, class, message: message.to_string() }
+    }
+}
+
+impl From<(i32, String)> for Failure {
+    fn from((code, message): (i32, String)) -> Self {
+        Self::new(code, message)
+    }
+}
+
+pub(crate) fn run(cli: &Cli, args: &ExportArgs) -> Result<(), i32> {
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    // Ctrl-C and SIGTERM stop the export cleanly (exit 130); failing to install the
+    // handler only loses that.
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    let mode = match args.progress {
+        ProgressMode::Auto if std::io::stderr().is_terminal() => ProgressMode::Bar,
+        ProgressMode::Auto => ProgressMode::None,
+        m => m,
+    };
+    let mut out = Output { mode, bar: None };
+    let mut entry = Entry::new(started_at, Outcome::Succeeded, exit::OK);
+    let result = export(cli, args, &cancel, &mut out, &mut entry);
+    let resources = reel_engine::usage::process_usage();
+    log(&mut out, &mut entry, &result, resources.as_ref(), started.elapsed().as_secs_f64());
+    out.finish();
+    match result {
+        Ok(mut report) => {
+            report.resources = resources;
+            if mode != ProgressMode::Jsonl {
+                if args.json {
+                    super::print_json(&report)?;
+                } else {
+                    eprintln!("{}", summary(&report));
+                }
+            }
+            out.emit(&Event::Done(report));
+            Ok(())
+        }
+        Err(f) => {
+            if mode == ProgressMode::Jsonl {
+                out.emit(&Event::Error(ErrorEvent { message: f.message.clone(), exit_code: f.code }));
+            }
+            Err(fail(f.code, f.message))
+        }
+    }
+}
+
+/// One line for people: what was written, how, and how long each stage took.
+fn summary(report: &ExportReport) -> String {
+    format!(
+        "wrote {} ({:.3} s, {:.1} MB) by {} with {} in {:.2} s ({:.2}x realtime; probe {:.2} s, plan {:.3} s, encode {:.2} s, verify {:.2} s){}",
+        report.output,
+        report.duration,
+        report.size_bytes as f64 / 1e6,
+        report.strategy,
+        report.encoder,
+        report.timings.total,
+        report.speed,
+        report.timings.probe,
+        report.timings.plan,
+        report.timings.encode,
+        report.timings.verify,
+        report.fallback.as_ref().map_or(String::new(), |f| format!("; fell back to software: {f}"))
+    )
+}
+
+/// Appends the export to the log. A log that cannot be written is a warning: it never
+/// fails the export.
+fn log(out: &mut Output, entry: &mut Entry, result: &Result<ExportReport, Failure>, resources: Option<&reel_wire::ResourceUsage>, elapsed: f64) {
+    match result {
+        Ok(report) => entry.add_report(report),
+        Err(f) => {
+            entry.outcome = match f.code {
+                exit::CANCELLED => Outcome::Cancelled,
+                exit::EXPORT_FAILED => Outcome::Failed,
+                _ => Outcome::Refused,
+            };
+            (entry.exit_code, entry.error_class, entry.error) = (f.code, Some(f.class.to_owned()), Some(f.message.clone()));
+            entry.total_s = Some(elapsed);
+        }
+    }
+    if let Some(usage) = resources {
+        entry.add_resources(usage);
+    }
+    let Some(path) = export_log::log_path() else { return };
+    if let Err(e) = export_log::record(&path, entry) {
+        out.warn(format!("this export was not logged: {e}"));
+    }
+}
+
+fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Output, entry: &mut Entry) -> Result<ExportReport, Failure> {
+    let started = Instant::now();
+    let flags = flag_settings(&args.settings).map_err(|m| Failure::new(exit::USAGE, m))?;
+    let file = user_settings()?;
+    let destination = args.output.clone().unwrap_or_else(|| default_output(&args.timeline, &file));
+    out.emit(&Event::Start(StartEvent { reel_version: env!("CARGO_PKG_VERSION").to_owned(), timeline: args.timeline.display().to_string(), output: destination.display().to_string() }));
+    let tools = Tools::find(cli.ffmpeg.as_deref(), cli.ffprobe.as_deref()).map_err(|e| Failure::new(exit::ENVIRONMENT, e))?;
+    out.emit(&Event::Stage(StageEvent { stage: "probe".to_owned() }));
+    let (timeline, media) = reel_engine::load_timeline(&tools, &args.timeline).map_err(|e| Failure::new(e.exit_code(), e))?;
+    entry.timeline_hash = Some(export_log::timeline_hash(&timeline));
+    let probe = started.elapsed().as_secs_f64();
+    out.emit(&Event::Stage(StageEvent { stage: "plan".to_owned() }));
+    let plan_started = Instant::now();
+    let plan = make_plan(&tools, &timeline, &media, &effective(&flags, &timeline.output, &file))?;
+    entry.add_plan(&plan);
+    let plan_time = plan_started.elapsed().as_secs_f64();
+    out.emit(&Event::Plan(PlanEvent { strategy: plan.strategy.as_str().to_owned(), jobs: plan.jobs.len() as u32, duration: plan.duration, encoder: Some(plan.output.encoder.clone()) }));
+    for w in &plan.warnings {
+        out.warn(w.clone());
+    }
+    let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel) };
+    let timings = StageTimings { probe, plan: plan_time, total: probe + plan_time, ..StageTimings::default() };
+    reel_engine::run_plan(&plan, &tools, &destination, &options, timings, &mut |e| out.emit(&e)).map_err(|e| Failure { code: e.exit_code(), class: e.class(), message: e.to_string() })
+}

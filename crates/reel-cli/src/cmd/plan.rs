@@ -1,0 +1,59 @@
+//! `reel plan TIMELINE`: the ffmpeg commands an export would run, without running them.
+//! `--explain` says which strategy was chosen and why each other one was not; `--json`
+//! prints the whole plan as data.
+
+use super::settings::{effective, flag_settings, user_settings};
+use super::{fail, load, print_json, print_out, tools};
+use crate::{Cli, PlanArgs};
+use reel_core::plan::Plan;
+use reel_core::timeline::{OutputSettings, Timeline};
+use reel_core::validate::MediaMap;
+use reel_engine::{doctor, Tools};
+use reel_wire::exit;
+
+/// Plans an export of a loaded timeline with the effective settings. Errors are
+/// `(exit code, sentence)`.
+pub(crate) fn make_plan(tools: &Tools, timeline: &Timeline, media: &MediaMap, settings: &OutputSettings) -> Result<Plan, (i32, String)> {
+    let report = doctor::doctor(tools, false).map_err(|e| (exit::ENVIRONMENT, e.to_string()))?;
+    if let Some(problem) = report.problem() {
+        return Err((exit::ENVIRONMENT, problem));
+    }
+    reel_core::plan::plan(timeline, media, settings, &report.capabilities()).map_err(|e| (exit::INVALID_INPUT, e.to_string()))
+}
+
+pub(crate) fn run(cli: &Cli, args: &PlanArgs) -> Result<(), i32> {
+    let flags = flag_settings(&args.output).map_err(|m| fail(exit::USAGE, m))?;
+    let file = user_settings().map_err(|(code, m)| fail(code, m))?;
+    let tools = tools(cli)?;
+    let (timeline, media) = load(&tools, &args.timeline)?;
+    let settings = effective(&flags, &timeline.output, &file);
+    let plan = make_plan(&tools, &timeline, &media, &settings).map_err(|(code, m)| fail(code, m))?;
+    if args.json {
+        return print_json(&plan);
+    }
+    let mut out = format!(
+        "strategy: {} ({} job(s)), output {}x{} at {} fps, {:.3} s ({} frames), encoder {}\n",
+        plan.strategy.as_str(),
+        plan.jobs.len(),
+        plan.output.width,
+        plan.output.height,
+        plan.output.fps,
+        plan.duration,
+        plan.frames,
+        plan.output.encoder
+    );
+    if args.explain {
+        out.push_str(&plan.explanation());
+    } else {
+        for w in &plan.warnings {
+            out.push_str(&format!("warning: {w}\n"));
+        }
+    }
+    for job in &plan.jobs {
+        out.push_str(&format!("job {}: {}\n  {}\n", job.id, job.description, reel_core::args::shell_line(&tools.ffmpeg.to_string_lossy(), &job.command.to_args())));
+        for f in &job.files {
+            out.push_str(&format!("  writes {} ({} bytes)\n", f.name, f.contents.len()));
+        }
+    }
+    print_out(&out)
+}
