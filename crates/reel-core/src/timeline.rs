@@ -157,6 +157,32 @@ impl OutputSettings {
             .collect()
     }
 
+    /// What is wrong with these settings' values (types are checked when reading), each
+    /// at `{prefix}.{field}`. Used for a timeline's `output` and the settings file alike.
+    pub fn problems(&self, prefix: &str) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut bad = |field: &str, message: String| problems.push(Problem::new(format!("{prefix}.{field}"), message));
+        if let Some(r) = self.audio_sample_rate.filter(|r| !(8000..=192_000).contains(r)) {
+            bad("audio_sample_rate", format!("{r} Hz is outside 8000..192000"));
+        }
+        if let Some(c) = self.audio_channels.filter(|c| !(1..=8).contains(c)) {
+            bad("audio_channels", format!("{c} channels is outside 1..8"));
+        }
+        if let Some(b) = self.audio_bitrate.as_ref().filter(|b| !is_valid_bitrate(b)) {
+            bad("audio_bitrate", format!("{b:?} is not a bitrate such as \"192k\""));
+        }
+        if let Some(e) = self.encoder.as_ref().filter(|e| e.is_empty() || !e.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+            bad("encoder", format!("{e:?} is not \"auto\", \"cpu\" or an encoder name"));
+        }
+        if let Some(q) = self.quality.filter(|q| *q > 51) {
+            bad("quality", format!("{q} is outside 0..51 (lower is better)"));
+        }
+        if let Some(t) = self.hardware_threshold.filter(|t| !t.is_finite() || *t < 0.0) {
+            bad("hardware_threshold", format!("{t} is not 0 or more megapixel-seconds"));
+        }
+        problems
+    }
+
     /// The field names, as written in JSON and TOML.
     pub const FIELDS: &'static [&'static str] = &[
         "width",
@@ -621,32 +647,7 @@ pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, Timeli
     };
     let source = |written: &str| SourceRef { path: resolve_path(base_dir, written), written: written.to_owned() };
 
-    let o = &file.output;
-    if let Some(r) = o.audio_sample_rate {
-        if !(8000..=192_000).contains(&r) {
-            problems.push(Problem::new("output.audio_sample_rate", format!("{r} Hz is outside 8000..192000")));
-        }
-    }
-    if let Some(c) = o.audio_channels {
-        if !(1..=8).contains(&c) {
-            problems.push(Problem::new("output.audio_channels", format!("{c} channels is outside 1..8")));
-        }
-    }
-    if let Some(b) = &o.audio_bitrate {
-        if !is_valid_bitrate(b) {
-            problems.push(Problem::new("output.audio_bitrate", format!("{b:?} is not a bitrate such as \"192k\"")));
-        }
-    }
-    if let Some(e) = &o.encoder {
-        if e.is_empty() || !e.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            problems.push(Problem::new("output.encoder", format!("{e:?} is not \"auto\", \"cpu\" or an encoder name")));
-        }
-    }
-    if let Some(q) = o.quality {
-        if q > 51 {
-            problems.push(Problem::new("output.quality", format!("{q} is outside 0..51 (lower is better)")));
-        }
-    }
+    problems.extend(file.output.problems("output"));
 
     if file.video.is_empty() {
         problems.push(Problem::new("video", "is empty: the main track needs at least one clip or gap"));

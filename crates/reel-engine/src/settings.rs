@@ -66,12 +66,28 @@ pub fn settings_path() -> Option<PathBuf> {
         .map(|dir| dir.join(FILE_NAME))
 }
 
-/// Parses settings text; errors name the line and column.
+/// Parses settings text and checks its values as a timeline's `output` is checked; errors
+/// name the line and column.
 pub fn parse(text: &str, path: &Path) -> Result<SettingsFile, SettingsError> {
-    toml::from_str(text).map_err(|e| {
-        let (line, column) = e.span().map_or((1, 1), |span| line_column(text, span.start));
-        SettingsError::Invalid { path: path.display().to_string(), line, column, message: e.message().trim_end_matches('.').to_owned() }
-    })
+    let invalid = |offset: usize, message: String| {
+        let (line, column) = line_column(text, offset);
+        SettingsError::Invalid { path: path.display().to_string(), line, column, message }
+    };
+    let file: SettingsFile = toml::from_str(text).map_err(|e| invalid(e.span().map_or(0, |s| s.start), e.message().trim_end_matches('.').to_owned()))?;
+    match file.output.problems("output").first() {
+        None => Ok(file),
+        Some(problem) => {
+            // Point at the key's line: the first `field =` after `[output]`.
+            let field = problem.path.rsplit('.').next().unwrap_or_default();
+            let section = text.find("[output]").unwrap_or(0);
+            let offset = text[section..]
+                .match_indices(field)
+                .map(|(i, _)| section + i)
+                .find(|&i| text[..i].rsplit('\n').next().is_some_and(|before| before.trim().is_empty()) && text[i + field.len()..].trim_start().starts_with('='))
+                .unwrap_or(section);
+            Err(invalid(offset, problem.to_string()))
+        }
+    }
 }
 
 /// 1-based line and column of a byte offset.
@@ -155,6 +171,10 @@ mod tests {
         assert!(e.starts_with("settings file /cfg/settings.toml, line 3, column 10: unknown variant `fastest`"), "{e}");
         let e = parse("[output]\nwidht = 3\n", Path::new("s.toml")).unwrap_err().to_string();
         assert!(e.contains("line 2, column 1: unknown field `widht`"), "{e}");
+        let e = parse("# mine\n[output]\nwidth = 640\n  quality = 99\n", Path::new("s.toml")).unwrap_err().to_string();
+        assert!(e.contains("line 4, column 3: output.quality: 99 is outside 0..51"), "{e}");
+        let e = parse("[output]\nhardware_threshold = -1.0\n", Path::new("s.toml")).unwrap_err().to_string();
+        assert!(e.contains("line 2, column 1: output.hardware_threshold: -1 is not 0 or more"), "{e}");
         let e = parse("output = [\n", Path::new("s.toml")).unwrap_err();
         assert!(matches!(e, SettingsError::Invalid { line: 1 | 2, .. }), "{e}");
     }
