@@ -38,6 +38,25 @@ fn jsonl_is_only_events_from_start_to_done() {
 }
 
 #[test]
+fn progress_arrives_every_500_ms_even_while_ffmpeg_is_quiet() {
+    let env = Env::new();
+    env.media("a.mp4", &fixture(Fixture::Small30));
+    env.timeline(SHORT);
+    // ffmpeg says nothing for 2 s before it starts (as when opening slow inputs).
+    let ffmpeg = fake_ffmpeg(&env, "sleep 2");
+    let mut child = env.std_command().args(["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "jsonl"]).stdout(Stdio::piped()).spawn().unwrap();
+    let lines: Vec<(Instant, String)> = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok).map(|l| (Instant::now(), l)).collect();
+    assert!(child.wait().unwrap().success());
+    let encode = lines.iter().position(|(_, l)| l.contains(r#""stage":"encode""#)).expect("encode stage");
+    let verify = lines.iter().position(|(_, l)| l.contains(r#""stage":"verify""#)).expect("verify stage");
+    let during: Vec<&(Instant, String)> = lines[encode..=verify].iter().collect();
+    let gaps: Vec<u128> = during.windows(2).map(|w| (w[1].0 - w[0].0).as_millis()).collect();
+    assert!(gaps.iter().all(|g| *g <= 800), "silences while encoding, ms: {gaps:?}");
+    let waiting = during.iter().filter(|(_, l)| l.contains(r#""type":"progress""#) && l.contains(r#""percent":0.0"#)).count();
+    assert!(waiting >= 3, "progress repeated while ffmpeg was quiet: {waiting}");
+}
+
+#[test]
 fn existing_destination_is_refused_then_replaced_with_overwrite() {
     let env = Env::new();
     env.media("a.mp4", &fixture(Fixture::Small30));

@@ -201,6 +201,20 @@ struct Progress<'a> {
     on_event: &'a mut dyn FnMut(Event),
 }
 
+impl Progress<'_> {
+    /// Percent of the whole export when `done` seconds of output are finished.
+    fn percent_at(&self, done: f64) -> f64 {
+        if self.total > 0.0 {
+            (done / self.total * 100.0).clamp(0.0, 100.0)
+        } else {
+            100.0
+        }
+    }
+}
+
+/// Longest silence between progress events while a job runs.
+const HEARTBEAT: Duration = Duration::from_millis(500);
+
 fn run_command(job: &Job, command: &FfmpegCommand, tools: &Tools, work: &Path, options: &RunOptions, progress: &mut Progress<'_>) -> Result<JobEnd, RunError> {
     let args = command.to_args();
     if options.verbose {
@@ -211,6 +225,7 @@ fn run_command(job: &Job, command: &FfmpegCommand, tools: &Tools, work: &Path, o
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd.spawn().map_err(|e| RunError::Spawn { program: tools.ffmpeg.display().to_string(), reason: e.to_string() })?;
+    let started = Instant::now();
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
     let (tx, rx) = mpsc::channel::<Block>();
@@ -235,6 +250,9 @@ fn run_command(job: &Job, command: &FfmpegCommand, tools: &Tools, work: &Path, o
         }
     });
     let mut faststart_announced = false;
+    // The last progress sent, repeated while ffmpeg is quiet (opening inputs, the faststart
+    // rewrite) so a parent process hears from reel at least every 500 ms.
+    let mut last: Option<(Instant, ProgressEvent)> = None;
     let status = loop {
         if options.cancel.load(Ordering::SeqCst) {
             stop(&mut child);
@@ -246,18 +264,12 @@ fn run_command(job: &Job, command: &FfmpegCommand, tools: &Tools, work: &Path, o
             Ok(block) => {
                 let out_time = block.out_time.unwrap_or(0.0).min(job.expected_duration);
                 let done = progress.done_before + if block.end { job.expected_duration } else { out_time };
-                let percent = if progress.total > 0.0 { (done / progress.total * 100.0).clamp(0.0, 100.0) } else { 100.0 };
+                let percent = progress.percent_at(done);
                 let elapsed = progress.started.elapsed().as_secs_f64();
                 let eta = (percent > 0.5 && percent < 100.0).then(|| elapsed * (100.0 - percent) / percent);
-                (progress.on_event)(Event::Progress(ProgressEvent {
-                    percent,
-                    out_time: done,
-                    duration: progress.total,
-                    fps: block.fps,
-                    speed: block.speed,
-                    eta,
-                    job: job.id.clone(),
-                }));
+                let event = ProgressEvent { percent, out_time: done, duration: progress.total, fps: block.fps, speed: block.speed, eta, job: job.id.clone() };
+                (progress.on_event)(Event::Progress(event.clone()));
+                last = Some((Instant::now(), event));
                 // Encoding reached the end but ffmpeg runs on: that is the +faststart rewrite.
                 if !faststart_announced && !block.end && out_time >= job.expected_duration - 2.0 * progress.frame {
                     faststart_announced = true;
@@ -267,6 +279,15 @@ fn run_command(job: &Job, command: &FfmpegCommand, tools: &Tools, work: &Path, o
             Err(mpsc::RecvTimeoutError::Timeout | mpsc::RecvTimeoutError::Disconnected) => {
                 if let Some(status) = child.try_wait().map_err(|e| RunError::Spawn { program: tools.ffmpeg.display().to_string(), reason: e.to_string() })? {
                     break status;
+                }
+                let quiet = last.as_ref().map_or_else(|| started.elapsed(), |(at, _)| at.elapsed());
+                if quiet >= HEARTBEAT {
+                    let event = last.as_ref().map_or_else(
+                        || ProgressEvent { percent: progress.percent_at(progress.done_before), out_time: progress.done_before, duration: progress.total, fps: None, speed: None, eta: None, job: job.id.clone() },
+                        |(_, e)| ProgressEvent { fps: None, speed: None, ..e.clone() },
+                    );
+                    (progress.on_event)(Event::Progress(event.clone()));
+                    last = Some((Instant::now(), event));
                 }
             }
         }
