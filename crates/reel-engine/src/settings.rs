@@ -146,8 +146,16 @@ pub fn write_template(path: &Path) -> Result<bool, SettingsError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
-    std::fs::OpenOptions::new().write(true).create_new(true).open(path).and_then(|mut f| std::io::Write::write_all(&mut f, template().as_bytes())).map_err(fail)?;
-    Ok(true)
+    // Written whole beside the destination, then moved into place without replacing a file
+    // that appeared meanwhile: never half a file, never someone else's file overwritten.
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    std::io::Write::write_all(&mut tmp, template().as_bytes()).map_err(fail)?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(fail(e.error)),
+    }
 }
 
 #[cfg(test)]
