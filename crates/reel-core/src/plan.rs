@@ -197,7 +197,13 @@ pub fn plan(
             copy::plan(timeline, media, &layout, settings, caps, decisions)
         }
         Err(reasons) => {
-            let layout = if encoder.preset == Preset::Draft && settings.draft_downscale == Some(true) { layout.downscaled() } else { layout };
+            let mut layout = if encoder.preset == Preset::Draft && settings.draft_downscale == Some(true) { layout.downscaled() } else { layout };
+            if encoder.preset == Preset::Draft && settings.preset.unwrap_or_default() == Preset::Auto {
+                layout.warnings.push(format!(
+                    "preset auto chose draft (fastest, lower quality) for {}x{} over {:.0} s; set the preset to production for the final file",
+                    layout.width, layout.height, layout.duration
+                ));
+            }
             decisions.push(Decision { strategy: Strategy::Copy, chosen: false, reasons });
             decisions.push(Decision {
                 strategy: Strategy::SinglePass,

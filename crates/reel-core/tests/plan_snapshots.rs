@@ -245,3 +245,17 @@ fn hardware_threshold_decides_when_auto_uses_hardware() {
     assert_eq!(encoder_for(r##"{"reel":1,"output":{"hardware_threshold":4},"video":[{"source":"a.mp4","out":2}]}"##), "h264_nvenc");
     assert_eq!(encoder_for(r##"{"reel":1,"output":{"hardware_threshold":0},"video":[{"source":"a.mp4","out":0.1}]}"##), "h264_nvenc");
 }
+
+#[test]
+fn auto_preset_says_when_it_picks_draft() {
+    let mut m = media();
+    m.insert("/media/uhd.mp4".into(), Ok(mp4(3840, 2160, 30, 120.0, Some((48_000, 2)))));
+    let timeline = parse(r##"{"reel":1,"output":{"width":3840,"height":2160},"video":[{"source":"uhd.mp4","in":0.5}]}"##, "/media").unwrap();
+    let p = plan(&timeline, &m, &timeline.output, &Capabilities::software_only()).unwrap();
+    assert_eq!(p.output.preset, "draft");
+    assert!(p.warnings.iter().any(|w| w.starts_with("preset auto chose draft") && w.contains("3840x2160 over 120 s")), "{:?}", p.warnings);
+    let short = parse(r##"{"reel":1,"output":{"width":3840,"height":2160},"video":[{"source":"uhd.mp4","in":0.5,"out":30}]}"##, "/media").unwrap();
+    let p = plan(&short, &m, &short.output, &Capabilities::software_only()).unwrap();
+    assert_eq!(p.output.preset, "preview");
+    assert!(!p.warnings.iter().any(|w| w.contains("preset auto")));
+}
