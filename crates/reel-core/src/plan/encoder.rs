@@ -27,6 +27,9 @@ pub struct EncoderChoice {
     pub preset: Preset,
     /// CRF / CQ / QP value used.
     pub quality: u8,
+    /// `quality` is the user's override (`--quality`, `output.quality`), not the preset's
+    /// default; the software fallback keeps it.
+    pub quality_override: bool,
     /// Why this encoder.
     pub reason: String,
 }
@@ -36,12 +39,14 @@ impl EncoderChoice {
         !self.encoder.starts_with("lib")
     }
 
-    /// The software encoder for the same codec, preset and quality (the fallback).
+    /// The software encoder for the same codec, preset and quality (the fallback): the
+    /// user's quality override as given, else the software encoder's default for the preset.
     #[must_use]
     pub fn software(&self) -> EncoderChoice {
         let encoder = software_encoder(self.codec).to_owned();
         EncoderChoice {
-            quality: default_quality(&encoder, self.preset),
+            quality: if self.quality_override { self.quality } else { default_quality(&encoder, self.preset) },
+            quality_override: self.quality_override,
             encoder,
             codec: self.codec,
             preset: self.preset,
@@ -104,13 +109,13 @@ pub fn select_encoder(settings: &OutputSettings, layout: &Layout, caps: &Capabil
             let usable_hw = hardware.iter().find(|e| caps.usable(e));
             match usable_hw {
                 Some(hw) if pixel_seconds >= LARGE_EXPORT_PIXEL_SECONDS => {
-                    ((*hw).to_owned(), format!("{hw} passed its test encode and the export is large ({:.0} Mpixel-seconds)", pixel_seconds / 1e6))
+                    ((*hw).to_owned(), format!("{hw} passed its test encode and the export is large ({:.1} Mpixel-seconds)", pixel_seconds / 1e6))
                 }
                 Some(hw) => (
                     software_encoder(codec).to_owned(),
-                    format!("export is small ({:.0} Mpixel-seconds, under {:.0}); {hw} would not pay for its start-up", pixel_seconds / 1e6, LARGE_EXPORT_PIXEL_SECONDS / 1e6),
+                    format!("export is small ({:.1} Mpixel-seconds, under {:.1}); {hw} would not pay for its start-up", pixel_seconds / 1e6, LARGE_EXPORT_PIXEL_SECONDS / 1e6),
                 ),
-                None => (software_encoder(codec).to_owned(), "no hardware encoder passed its test encode here".to_owned()),
+                None => (software_encoder(codec).to_owned(), format!("no hardware {} encoder passed its test encode here", codec.as_str())),
             }
         }
         name => {
@@ -148,7 +153,7 @@ pub fn select_encoder(settings: &OutputSettings, layout: &Layout, caps: &Capabil
         }
     };
     let quality = settings.quality.unwrap_or_else(|| default_quality(&encoder, preset));
-    Ok(EncoderChoice { encoder, codec, preset, quality, reason })
+    Ok(EncoderChoice { encoder, codec, preset, quality, quality_override: settings.quality.is_some(), reason })
 }
 
 /// What an encoder needs on the command line.
@@ -188,7 +193,14 @@ pub fn encoder_args(choice: &EncoderChoice) -> EncoderArgs {
             filter_tail = "format=nv12".to_owned();
             out.extend(["-preset".into(), qsv.into(), "-global_quality".into(), q]);
         }
-        (_, "amf") => out.extend(["-quality".into(), amf.into(), "-rc".into(), "cqp".into(), "-qp_i".into(), q.clone(), "-qp_p".into(), q]),
+        (_, "amf") => {
+            out.extend(["-quality".into(), amf.into(), "-rc".into(), "cqp".into(), "-qp_i".into(), q.clone(), "-qp_p".into(), q.clone()]);
+            // Constant QP sets each frame type's QP; B-frames left unset get AMF's own
+            // default whatever the quality. Only h264_amf has qp_b (hevc_amf has no B-frame QP).
+            if enc == "h264_amf" {
+                out.extend(["-qp_b".into(), q]);
+            }
+        }
         (_, "vaapi") => {
             global.extend(["-vaapi_device".to_owned(), "/dev/dri/renderD128".to_owned()]);
             filter_tail = "format=nv12,hwupload".to_owned();

@@ -125,14 +125,34 @@ pub fn render(p: &Plan) -> String {
             out.push_str(&format!("  link {} -> {}\n", l.name, l.target));
         }
         if let Some(fallback) = &job.software_fallback {
-            // Only what differs from the command: the arguments between the common start
-            // and the common end.
-            let (a, b) = (job.command.to_args(), fallback.to_args());
-            let head = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-            let tail = a[head..].iter().rev().zip(b[head..].iter().rev()).take_while(|(x, y)| x == y).count();
-            out.push_str(&format!("  software fallback replaces: {}\n", a[head..a.len() - tail].join(" ")));
-            out.push_str(&format!("                        with: {}\n", b[head..b.len() - tail].join(" ")));
+            assert_eq!(job.command.inputs, fallback.inputs, "the fallback reads the same inputs");
+            for (place, a, b) in [("before the inputs", &job.command.global, &fallback.global), ("after the inputs", &job.command.output_options, &fallback.output_options)] {
+                if let Some((old, new)) = changed(a, b) {
+                    out.push_str(&format!("  software fallback, {place}: {old}\n    becomes: {new}\n"));
+                }
+            }
         }
     }
     out
+}
+
+/// The run of arguments that differs between `a` and `b` (between their common start and
+/// common end), each joined by spaces; a long first argument (a filter graph) shown from
+/// the chain where the two differ.
+fn changed(a: &[String], b: &[String]) -> Option<(String, String)> {
+    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let tail = a[head..].iter().rev().zip(b[head..].iter().rev()).take_while(|(x, y)| x == y).count();
+    let (mut old, mut new) = (a[head..a.len() - tail].to_vec(), b[head..b.len() - tail].to_vec());
+    if old.is_empty() && new.is_empty() {
+        return None;
+    }
+    if let (Some(x), Some(y)) = (old.first_mut(), new.first_mut()) {
+        let same = x.char_indices().zip(y.chars()).take_while(|((_, p), q)| p == q).last().map_or(0, |((i, c), _)| i + c.len_utf8());
+        let same = x[..same].rfind(';').map_or(0, |i| i + 1);
+        if same > 40 {
+            (*x, *y) = (format!("…{}", &x[same..]), format!("…{}", &y[same..]));
+        }
+    }
+    let shown = |v: &[String]| if v.is_empty() { "(nothing)".to_owned() } else { v.join(" ") };
+    Some((shown(&old), shown(&new)))
 }
