@@ -48,38 +48,19 @@ fn family(encoders: &[&str]) -> String {
 }
 
 #[test]
-fn libx264_args() {
-    insta::assert_snapshot!(family(&["libx264"]));
-}
-
-#[test]
-fn libx265_args() {
-    insta::assert_snapshot!(family(&["libx265"]));
-}
-
-#[test]
-fn nvenc_args() {
-    insta::assert_snapshot!(family(&["h264_nvenc", "hevc_nvenc"]));
-}
-
-#[test]
-fn qsv_args() {
-    insta::assert_snapshot!(family(&["h264_qsv", "hevc_qsv"]));
-}
-
-#[test]
-fn amf_args() {
-    insta::assert_snapshot!(family(&["h264_amf", "hevc_amf"]));
-}
-
-#[test]
-fn vaapi_args() {
-    insta::assert_snapshot!(family(&["h264_vaapi", "hevc_vaapi"]));
-}
-
-#[test]
-fn videotoolbox_args() {
-    insta::assert_snapshot!(family(&["h264_videotoolbox", "hevc_videotoolbox"]));
+fn each_family_at_each_preset_and_with_a_quality_override() {
+    let families: [(&str, &[&str]); 7] = [
+        ("libx264_args", &["libx264"]),
+        ("libx265_args", &["libx265"]),
+        ("nvenc_args", &["h264_nvenc", "hevc_nvenc"]),
+        ("qsv_args", &["h264_qsv", "hevc_qsv"]),
+        ("amf_args", &["h264_amf", "hevc_amf"]),
+        ("vaapi_args", &["h264_vaapi", "hevc_vaapi"]),
+        ("videotoolbox_args", &["h264_videotoolbox", "hevc_videotoolbox"]),
+    ];
+    for (name, encoders) in families {
+        insta::assert_snapshot!(name, family(encoders));
+    }
 }
 
 #[test]
