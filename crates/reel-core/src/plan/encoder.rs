@@ -109,13 +109,13 @@ pub fn select_encoder(settings: &OutputSettings, layout: &Layout, caps: &Capabil
             let usable_hw = hardware.iter().find(|e| caps.usable(e));
             match usable_hw {
                 Some(hw) if pixel_seconds >= LARGE_EXPORT_PIXEL_SECONDS => {
-                    ((*hw).to_owned(), format!("{hw} passed its test encode and the export is large ({:.1} Mpixel-seconds)", pixel_seconds / 1e6))
+                    ((*hw).to_owned(), format!("{hw} passed its test encode and the export is large ({:.0} Mpixel-seconds)", pixel_seconds / 1e6))
                 }
                 Some(hw) => (
                     software_encoder(codec).to_owned(),
-                    format!("export is small ({:.1} Mpixel-seconds, under {:.1}); {hw} would not pay for its start-up", pixel_seconds / 1e6, LARGE_EXPORT_PIXEL_SECONDS / 1e6),
+                    format!("export is small ({:.0} Mpixel-seconds, under {:.0}); {hw} would not pay for its start-up", pixel_seconds / 1e6, LARGE_EXPORT_PIXEL_SECONDS / 1e6),
                 ),
-                None => (software_encoder(codec).to_owned(), format!("no hardware {} encoder passed its test encode here", codec.as_str())),
+                None => (software_encoder(codec).to_owned(), "no hardware encoder passed its test encode here".to_owned()),
             }
         }
         name => {
