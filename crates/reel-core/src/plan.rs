@@ -159,7 +159,7 @@ pub struct Decision {
 pub enum PlanError {
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
-    #[error("encoder {requested:?} cannot be used: {reason}. Usable encoders here: {usable}. Set output.encoder to one of them, or \"auto\"")]
+    #[error("encoder {requested:?} cannot be used: {reason}. Usable encoders here: {usable}. Set output.encoder (or --encoder) to one of them, or \"auto\"")]
     Encoder { requested: String, reason: String, usable: String },
 }
 

@@ -1,103 +1,12 @@
 //! Snapshots of the plans for representative timelines: the plan is data, so what reel
 //! will run is reviewed as a diff. Media facts are written by hand (no I/O in the core).
 
+mod common;
+
+use common::{media, mp4, plan_of, render};
 use reel_core::capabilities::{Capabilities, EncoderStatus};
-use reel_core::media::{MediaInfo, StreamInfo, StreamKind};
-use reel_core::plan::{plan, Plan, Strategy};
+use reel_core::plan::{plan, Strategy};
 use reel_core::timeline::parse;
-use reel_core::validate::MediaMap;
-use reel_core::Rational;
-
-/// Facts of an H.264/AAC MP4 as ffprobe would report them.
-fn mp4(width: u32, height: u32, fps: u32, duration: f64, audio: Option<(u32, u32)>) -> MediaInfo {
-    let mut v = StreamInfo::new(0, StreamKind::Video);
-    v.codec = Some("h264".into());
-    v.profile = Some("High".into());
-    v.pix_fmt = Some("yuv420p".into());
-    v.width = Some(width);
-    v.height = Some(height);
-    v.sar = Rational::new(1, 1);
-    v.frame_rate = Rational::new(fps, 1);
-    v.r_frame_rate = Rational::new(fps, 1);
-    v.time_base = Rational::new(1, fps * 512);
-    v.duration = Some(duration);
-    v.id = Some(1);
-    let mut streams = vec![v];
-    if let Some((rate, channels)) = audio {
-        let mut a = StreamInfo::new(1, StreamKind::Audio);
-        a.codec = Some("aac".into());
-        a.profile = Some("LC".into());
-        a.sample_rate = Some(rate);
-        a.channels = Some(channels);
-        a.duration = Some(duration);
-        streams.push(a);
-    }
-    MediaInfo {
-        format_name: Some("mov,mp4,m4a,3gp,3g2,mj2".into()),
-        duration: Some(duration),
-        start_time: Some(0.0),
-        streams,
-        keyframes: (0..duration as u32).map(f64::from).collect(),
-        // x264 with B-frames: each keyframe decodes two frames before it is shown.
-        keyframe_dts: (0..duration as u32).map(|k| f64::from(k) - 2.0 / f64::from(fps)).collect(),
-        ..MediaInfo::default()
-    }
-}
-
-fn png(width: u32, height: u32) -> MediaInfo {
-    let mut v = StreamInfo::new(0, StreamKind::Video);
-    v.codec = Some("png".into());
-    v.width = Some(width);
-    v.height = Some(height);
-    v.nb_frames = Some(1);
-    MediaInfo { format_name: Some("png_pipe".into()), streams: vec![v], ..MediaInfo::default() }
-}
-
-fn mp3(duration: f64) -> MediaInfo {
-    let mut a = StreamInfo::new(0, StreamKind::Audio);
-    a.codec = Some("mp3".into());
-    a.sample_rate = Some(44_100);
-    a.channels = Some(2);
-    a.duration = Some(duration);
-    MediaInfo { format_name: Some("mp3".into()), duration: Some(duration), streams: vec![a], ..MediaInfo::default() }
-}
-
-fn media() -> MediaMap {
-    let mut m = MediaMap::new();
-    m.insert("/media/a.mp4".into(), Ok(mp4(1920, 1080, 30, 20.0, Some((48_000, 2)))));
-    m.insert("/media/b.mp4".into(), Ok(mp4(1920, 1080, 30, 20.0, Some((48_000, 2)))));
-    m.insert("/media/hd720.mp4".into(), Ok(mp4(1280, 720, 60, 10.0, Some((44_100, 1)))));
-    let mut portrait = mp4(1080, 1920, 30, 10.0, None);
-    portrait.streams[0].codec = Some("h264".into());
-    m.insert("/media/portrait.mp4".into(), Ok(portrait));
-    m.insert("/media/logo.png".into(), Ok(png(200, 100)));
-    m.insert("/media/music.mp3".into(), Ok(mp3(60.0)));
-    m
-}
-
-fn plan_of(json: &str) -> Plan {
-    let timeline = parse(json, "/media").expect("valid timeline");
-    plan(&timeline, &media(), &timeline.output, &Capabilities::software_only()).expect("plan")
-}
-
-/// The plan as a reviewer reads it: strategy, reasons, each command line and file.
-fn render(p: &Plan) -> String {
-    let mut out = format!("strategy: {}\nduration: {} s ({} frames)\n", p.strategy.as_str(), p.duration, p.frames);
-    out.push_str(&p.explanation());
-    for job in &p.jobs {
-        out.push_str(&format!("job {}: {}\n", job.id, job.description));
-        for arg in job.command.to_args() {
-            out.push_str(&format!("  {arg}\n"));
-        }
-        for f in &job.files {
-            out.push_str(&format!("  file {}:\n{}\n", f.name, f.contents));
-        }
-        for l in &job.links {
-            out.push_str(&format!("  link {} -> {}\n", l.name, l.target));
-        }
-    }
-    out
-}
 
 #[test]
 fn same_format_keyframe_cuts_copy() {
@@ -128,6 +37,7 @@ fn frame_accurate_false_copies_from_previous_keyframe() {
     assert_eq!(p.strategy, Strategy::Copy);
     assert!((p.duration - 3.0).abs() < 1e-9, "plays from the keyframe at 3 s to the one at 6 s: {}", p.duration);
     assert!(p.warnings.iter().any(|w| w.contains("video[0] plays 3.0..6.0 s instead of 3.37..5.5 s")), "{:?}", p.warnings);
+    insta::assert_snapshot!(render(&p));
 }
 
 #[test]
@@ -170,6 +80,7 @@ fn overlay_past_end_is_cut_with_warning() {
         "overlays":[{"text":"late","start":1,"end":5},{"text":"never","start":3,"end":4}]}"##);
     assert!(p.warnings.iter().any(|w| w.contains("overlays[0] ends at 5 s, past the end of the export (2 s); it is cut there")), "{:?}", p.warnings);
     assert!(p.warnings.iter().any(|w| w.contains("overlays[1] starts at 3 s, after the export ends")));
+    insta::assert_snapshot!(render(&p));
 }
 
 #[test]
@@ -181,6 +92,24 @@ fn many_clips_use_a_filter_script() {
     assert!(args.iter().all(|a| a.len() < 32_000), "no argument near the OS limits");
     assert!(p.jobs[0].files.iter().any(|f| f.name == "graph.txt" && f.contents.contains("concat=n=500:v=1:a=0")));
     assert_eq!(p.frames, 500 * 30, "500 half-second clips at 60 fps");
+    // The command with its first two inputs, then the script's first and last lines; long
+    // lines shortened.
+    let short = |line: &str| {
+        let shown: String = line.chars().take(150).collect();
+        if shown.len() < line.len() { format!("{shown} … ({} chars)", line.len()) } else { shown }
+    };
+    let second_input = args.iter().enumerate().filter(|(_, a)| *a == "-i").nth(1).map(|(k, _)| k + 2).expect("inputs");
+    let script_flag = args.iter().position(|a| a == "-filter_complex_script").expect("script flag");
+    let mut head: Vec<String> = args[..second_input].iter().map(|a| short(a)).collect();
+    head.push(format!("… {} more inputs", p.jobs[0].command.inputs.len() - 2));
+    head.extend(args[script_flag..].iter().map(|a| short(a)));
+    let script = &p.jobs[0].files.iter().find(|f| f.name == "graph.txt").expect("script").contents;
+    let lines: Vec<&str> = script.lines().collect();
+    head.push(format!("graph.txt: {} lines", lines.len()));
+    head.extend(lines[..4].iter().map(|l| format!("  {}", short(l))));
+    head.push("  …".to_owned());
+    head.extend(lines[lines.len() - 5..].iter().map(|l| format!("  {}", short(l))));
+    insta::assert_snapshot!(head.join("\n"));
 }
 
 #[test]
@@ -201,7 +130,7 @@ fn unknown_encoder_lists_usable_ones() {
     let err = plan(&timeline, &media(), &timeline.output, &Capabilities::software_only()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "encoder \"h264_magic\" cannot be used: reel does not know this encoder. Usable encoders here: libx264, libx265. Set output.encoder to one of them, or \"auto\""
+        "encoder \"h264_magic\" cannot be used: reel does not know this encoder. Usable encoders here: libx264, libx265. Set output.encoder (or --encoder) to one of them, or \"auto\""
     );
 }
 
@@ -211,6 +140,7 @@ fn hevc_output_is_tagged_hvc1() {
     let args = p.jobs[0].command.to_args();
     assert!(args.windows(2).any(|w| w[0] == "-c:v" && w[1] == "libx265"));
     assert!(args.windows(2).any(|w| w[0] == "-tag:v" && w[1] == "hvc1"));
+    insta::assert_snapshot!(render(&p));
 }
 
 #[test]
@@ -258,4 +188,59 @@ fn auto_preset_says_when_it_picks_draft() {
     let p = plan(&short, &m, &short.output, &Capabilities::software_only()).unwrap();
     assert_eq!(p.output.preset, "preview");
     assert!(!p.warnings.iter().any(|w| w.contains("preset auto")));
+}
+
+#[test]
+fn rotated_source_is_fitted_by_its_displayed_size() {
+    // Coded 1920x1080 with a quarter-turn display matrix: shown 1080x1920, so it is
+    // pillarboxed in a landscape output (ffmpeg turns it upright while decoding), and its
+    // displayed size is the "source" size. Copy is refused only because it is rotated.
+    let p = plan_of(r##"{"reel":1,"output":{"width":1920,"height":1080,"fps":30},"video":[{"source":"phone.mp4","in":1,"out":3}]}"##);
+    let graph = &p.jobs[0].command.to_args();
+    assert!(graph.iter().any(|a| a.contains("scale=1920:1080:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=1920:1080:")), "{graph:?}");
+    insta::assert_snapshot!(render(&p));
+    let p = plan_of(r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},"video":[{"source":"phone.mp4","in":1,"out":3}]}"##);
+    assert_eq!((p.output.width, p.output.height, p.strategy), (1080, 1920, Strategy::SinglePass));
+    assert_eq!(p.decisions[0].reasons, ["video[0] (phone.mp4) is rotated 270°; it must be turned upright"]);
+}
+
+#[test]
+fn audio_tracks_mixed_with_volume_over_a_silent_track() {
+    // The main track has no sound (a source without audio, a gap); two tracks are mixed
+    // over it with their volumes, one from an audio-only file; a third starts after the end.
+    let p = plan_of(r##"{"reel":1,"output":{"width":1280,"height":720,"fps":30},
+        "video":[{"source":"portrait.mp4","in":0,"out":2},{"gap":1}],
+        "audio":[{"source":"music.mp3","in":2,"out":4,"start":0.5,"volume":0.5},
+                 {"source":"a.mp4","in":3,"start":1,"volume":1.5},
+                 {"source":"music.mp3","start":3.5}]}"##);
+    assert!(p.warnings.iter().any(|w| w.contains("audio[2] starts at 3.5 s, after the export ends (3 s); it is not heard")), "{:?}", p.warnings);
+    let graph = p.jobs[0].command.to_args().join(" ");
+    assert!(graph.contains("amix=inputs=3:duration=first:dropout_transition=0:normalize=0"), "{graph}");
+    insta::assert_snapshot!(render(&p));
+}
+
+#[test]
+fn text_with_quotes_commas_colons_percent_and_expansions_goes_through_a_file() {
+    // drawtext parses text= twice (filter escaping, then %{…} expansion); the text is
+    // written verbatim to a file read with expansion=none instead.
+    let text = r#"He said: "it's 50% off, a,b; c=d" %{pts} %{localtime\:%X} \n [x] {y}"#;
+    let json = format!(r##"{{"reel":1,"output":{{"width":640,"height":360,"fps":30}},"video":[{{"source":"a.mp4","out":2}}],
+        "overlays":[{{"text":{},"start":0.5,"end":1.5,"x":"center","y":"center","size":32}}]}}"##, serde_json::to_string(text).unwrap());
+    let p = plan_of(&json);
+    let file = p.jobs[0].files.iter().find(|f| f.name == "text0.txt").expect("text file");
+    assert_eq!(file.contents, text);
+    let graph = p.jobs[0].command.to_args().join(" ");
+    assert!(graph.contains(r"drawtext=textfile=\'text0.txt\':expansion=none:"), "{graph}");
+    assert!(!graph.contains("50%"), "the text itself is not in the graph: {graph}");
+    insta::assert_snapshot!(render(&p));
+}
+
+#[test]
+fn ntsc_rate_30000_1001() {
+    // 2 s at 30000/1001 fps: frames k with k·1001/30000 < 2, so 60 frames (59.94 fps · 2 s
+    // = 59.94, rounded up), lasting 60·1001/30000 = 2.002 s.
+    let p = plan_of(r##"{"reel":1,"output":{"width":1920,"height":1080,"fps":"30000/1001"},"video":[{"source":"a.mp4","in":1,"out":3}]}"##);
+    assert_eq!((p.frames, p.output.fps.to_string()), (60, "30000/1001".to_owned()));
+    assert!((p.duration - 2.002).abs() < 1e-9, "{}", p.duration);
+    insta::assert_snapshot!(render(&p));
 }

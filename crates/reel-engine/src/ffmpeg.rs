@@ -252,6 +252,8 @@ const GENERIC: &[&str] = &[
     "Exiting normally",
     "Terminating thread",
     "Task finished with error code",
+    // The AAC encoder closing early because the video encoder failed to open.
+    "frames left in the queue on closing",
 ];
 
 /// Drops the `[h264_nvenc @ 0x55d…] ` prefix ffmpeg puts before a component's messages.

@@ -55,6 +55,7 @@ fn cached(name: &str, make: impl FnOnce(&str)) -> PathBuf {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClipSpec {
     pub id: u8,
+    /// Coded size, as stored (and as ffprobe reports `width` and `height`): before rotation.
     pub width: u32,
     pub height: u32,
     pub fps: (u32, u32),
@@ -63,8 +64,11 @@ pub struct ClipSpec {
     pub gop: u32,
     /// `(sample_rate, channels)`, or no audio stream.
     pub audio: Option<(u32, u32)>,
-    /// `rotate` metadata, degrees. Note: ffmpeg 5.1's MP4 muxer does not turn this into a
-    /// display matrix, so it does not make a rotated file there.
+    /// Display rotation, clockwise degrees as the legacy `rotate` tag counts them (90, 180 or
+    /// 270), written as the video track's display matrix (see [`set_display_rotation`]).
+    /// The picture is generated upright at the display size and stored turned the other
+    /// way, so whoever applies the rotation (ffmpeg autorotates when decoding) sees the
+    /// identity code upright.
     pub rotation: Option<i32>,
     /// Irregular frame spacing.
     pub vfr: bool,
@@ -86,7 +90,8 @@ impl ClipSpec {
             self.duration,
             self.gop,
             self.audio.map_or("na".to_owned(), |(r, c)| format!("{r}x{c}")),
-            self.rotation.unwrap_or(0),
+            // "m": rotated by the display matrix (older fixtures only had a `rotate` tag).
+            self.rotation.map_or_else(|| "0".to_owned(), |r| format!("m{r}")),
             if self.vfr { "-vfr" } else { "" }
         )
     }
@@ -97,13 +102,22 @@ pub fn clip(spec: &ClipSpec) -> PathBuf {
     cached(&spec.name(), |out| {
         // Built at even size (yuv420p), then scaled to an odd one if asked.
         let (w, h) = ((spec.width + 1) & !1, (spec.height + 1) & !1);
+        // Drawn upright at the display size, then turned back to the coded orientation.
+        let (turn_back, (dw, dh)) = match spec.rotation.map(|r| r.rem_euclid(360)) {
+            None | Some(0) => ("", (w, h)),
+            Some(90) => (",transpose=cclock", (h, w)),
+            Some(180) => (",hflip,vflip", (w, h)),
+            Some(270) => (",transpose=clock", (h, w)),
+            Some(r) => panic!("rotation {r} is not a quarter turn"),
+        };
+        assert!(spec.rotation.is_none() || (w, h) == (spec.width, spec.height), "rotated clips have even sizes");
         let code = format!("N+65536*{}+16777216*(255-mod(N,256))", spec.id);
         let rate = format!("{}/{}", spec.fps.0, spec.fps.1);
         let mut video = format!(
-            "nullsrc=s=8x4:r={rate}:d={d},geq=lum='if(mod(floor(({code})/pow(2,X+8*Y)),2),235,16)':cb=128:cr=128,scale={w}:{hb}:flags=neighbor,pad={w}:{h}:0:{ht}:color=0x808080",
+            "nullsrc=s=8x4:r={rate}:d={d},geq=lum='if(mod(floor(({code})/pow(2,X+8*Y)),2),235,16)':cb=128:cr=128,scale={dw}:{hb}:flags=neighbor,pad={dw}:{dh}:0:{ht}:color=0x808080{turn_back}",
             d = spec.duration,
-            hb = h - h / 2,
-            ht = h / 2,
+            hb = dh - dh / 2,
+            ht = dh / 2,
         );
         if (w, h) == (spec.width, spec.height) {
             video.push_str(",setsar=1,format=yuv420p");
@@ -132,12 +146,78 @@ pub fn clip(spec: &ClipSpec) -> PathBuf {
         if spec.audio.is_some() {
             args.extend(["-c:a".into(), "aac".into(), "-b:a".into(), "128k".into()]);
         }
-        if let Some(r) = spec.rotation {
-            args.extend(["-metadata:s:v:0".into(), format!("rotate={r}")]);
-        }
         args.extend(["-movflags".into(), "+faststart".into(), "-f".into(), "mp4".into(), out.into()]);
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         ffmpeg(&refs);
+        if let Some(r) = spec.rotation {
+            set_display_rotation(Path::new(out), r);
+        }
+    })
+}
+
+/// Marks the video track of an MP4 as rotated for display by `clockwise` degrees (90, 180
+/// or 270, the legacy `rotate` tag's sense) by rewriting the transformation matrix of its
+/// track header (`moov/trak/tkhd`, ISO/IEC 14496-12 §8.3.2) in place: the matrices
+/// ffmpeg's own MP4 muxer writes for `rotate` metadata. ffprobe then shows a Display
+/// Matrix with `rotation` -90, 180 or 90 (counter-clockwise), and ffmpeg autorotates.
+///
+/// Needed because ffmpeg 5.1's MP4 muxer ignores `-metadata:s:v rotate=…` and has no
+/// `-display_rotation` (ffmpeg 6+); a binary patch works on every version.
+pub fn set_display_rotation(path: &Path, clockwise: i32) {
+    let mut bytes = std::fs::read(path).expect("read mp4");
+    let tkhd = video_tkhd(&bytes).unwrap_or_else(|| panic!("{} has no video track header", path.display()));
+    // After the version/flags word: times, track id, reserved and duration (20 bytes in
+    // version 0, 32 in version 1), then reserved (8), layer, alternate group, volume and
+    // reserved (2 each), then the 3x3 matrix of 32-bit numbers and width, height (16.16).
+    let matrix = tkhd + 4 + if bytes[tkhd] == 0 { 20 } else { 32 } + 16;
+    let fixed = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) >> 16;
+    let (width, height) = (i32::try_from(fixed(matrix + 36)).expect("width"), i32::try_from(fixed(matrix + 40)).expect("height"));
+    // (a, b, c, d, tx, ty): a display point is (a·x + c·y + tx, b·x + d·y + ty).
+    let (a, b, c, d, tx, ty) = match clockwise.rem_euclid(360) {
+        0 => (1, 0, 0, 1, 0, 0),
+        90 => (0, 1, -1, 0, height, 0),
+        180 => (-1, 0, 0, -1, width, height),
+        270 => (0, -1, 1, 0, 0, width),
+        r => panic!("rotation {r} is not a quarter turn"),
+    };
+    // a, b, u, c, d, v, tx, ty, w: 16.16 fixed point except u, v, w (2.30).
+    let values = [a << 16, b << 16, 0, c << 16, d << 16, 0, tx << 16, ty << 16, 1 << 30];
+    for (k, v) in values.iter().enumerate() {
+        bytes[matrix + 4 * k..matrix + 4 * k + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    std::fs::write(path, bytes).expect("write mp4");
+}
+
+/// The boxes directly inside `bytes[start..end]`: (type, payload start, end).
+fn mp4_boxes(bytes: &[u8], start: usize, end: usize) -> Vec<([u8; 4], usize, usize)> {
+    let mut out = Vec::new();
+    let mut pos = start;
+    while pos + 8 <= end {
+        let size32 = u32::from_be_bytes(bytes[pos..pos + 4].try_into().expect("4 bytes")) as usize;
+        let kind: [u8; 4] = bytes[pos + 4..pos + 8].try_into().expect("4 bytes");
+        let (size, header) = match size32 {
+            0 => (end - pos, 8),
+            1 => (u64::from_be_bytes(bytes[pos + 8..pos + 16].try_into().expect("8 bytes")) as usize, 16),
+            s => (s, 8),
+        };
+        if size < header || pos + size > end {
+            break;
+        }
+        out.push((kind, pos + header, pos + size));
+        pos += size;
+    }
+    out
+}
+
+/// Payload offset of the `tkhd` of the first track whose handler is `vide`.
+fn video_tkhd(bytes: &[u8]) -> Option<usize> {
+    let child = |kind: &[u8; 4], start: usize, end: usize| mp4_boxes(bytes, start, end).into_iter().find(|b| &b.0 == kind);
+    let (_, moov, moov_end) = child(b"moov", 0, bytes.len())?;
+    mp4_boxes(bytes, moov, moov_end).into_iter().filter(|b| &b.0 == b"trak").find_map(|(_, trak, trak_end)| {
+        let (_, mdia, mdia_end) = child(b"mdia", trak, trak_end)?;
+        let (_, hdlr, _) = child(b"hdlr", mdia, mdia_end)?;
+        // hdlr payload: version/flags (4), pre_defined (4), handler_type (4).
+        (bytes.get(hdlr + 8..hdlr + 12)? == b"vide").then(|| child(b"tkhd", trak, trak_end).map(|t| t.1))?
     })
 }
 
@@ -162,6 +242,9 @@ pub enum Fixture {
     Small30,
     /// Same as `Small30` with id 2.
     Small30B,
+    /// Coded 320x180 with a display matrix turning it 90° clockwise: shown as 180x320
+    /// (portrait), 30 fps, 3 s, id 18, keyframe every second.
+    Rotated90,
 }
 
 pub fn spec(f: Fixture) -> ClipSpec {
@@ -175,6 +258,7 @@ pub fn spec(f: Fixture) -> ClipSpec {
         Fixture::OddSize => ClipSpec::new(17, 321, 181, 30, 4.0),
         Fixture::Small30 => ClipSpec::new(1, 320, 180, 30, 6.0),
         Fixture::Small30B => ClipSpec::new(2, 320, 180, 30, 6.0),
+        Fixture::Rotated90 => ClipSpec { rotation: Some(90), ..ClipSpec::new(18, 320, 180, 30, 3.0) },
     }
 }
 
@@ -189,11 +273,25 @@ pub struct FrameId {
     pub frame: u32,
 }
 
-/// Probes width and height of the first video stream as stored.
-fn size_of(path: &Path) -> (u32, u32) {
+/// The first video stream's ffprobe entry.
+fn video_stream(path: &Path) -> serde_json::Value {
     let v = probe(path);
-    let s = v["streams"].as_array().and_then(|a| a.iter().find(|s| s["codec_type"] == "video")).cloned().unwrap_or_default();
-    (s["width"].as_u64().unwrap_or(0) as u32, s["height"].as_u64().unwrap_or(0) as u32)
+    v["streams"].as_array().and_then(|a| a.iter().find(|s| s["codec_type"] == "video")).cloned().unwrap_or_default()
+}
+
+/// The display matrix rotation ffprobe reports for the first video stream (degrees,
+/// counter-clockwise, as ffprobe prints it), if it has one.
+pub fn display_rotation(path: &Path) -> Option<i64> {
+    let s = video_stream(path);
+    s["side_data_list"].as_array()?.iter().find(|d| d["side_data_type"] == "Display Matrix")?["rotation"].as_i64()
+}
+
+/// Width and height of the first video stream as decoded: swapped when a display matrix
+/// turns it a quarter turn (ffmpeg autorotates while decoding).
+fn size_of(path: &Path) -> (u32, u32) {
+    let s = video_stream(path);
+    let (w, h) = (s["width"].as_u64().unwrap_or(0) as u32, s["height"].as_u64().unwrap_or(0) as u32);
+    if display_rotation(path).is_some_and(|r| r.rem_euclid(180) == 90) { (h, w) } else { (w, h) }
 }
 
 /// Every decoded frame (no frames duplicated or dropped to fill timestamps), as grey
@@ -377,6 +475,28 @@ mod tests {
         ffmpeg(&["-ss", "1.5", "-i", src.to_str().unwrap(), "-c:v", "libx264", "-c:a", "aac", cut.to_str().unwrap()]);
         let b = beeps(&cut);
         assert!((b[0].time - 0.5).abs() < 0.003 && b[0].second == 2, "{b:?}");
+    }
+
+    #[test]
+    fn rotated_clips_carry_a_display_matrix_and_read_upright() {
+        // Each quarter turn: ffprobe sees the matrix (counter-clockwise angle), and the
+        // autorotated frames carry their identity upright. Without the matrix, or with the
+        // picture turned the wrong way, the code is read sideways and no frame is found.
+        for (clockwise, ccw) in [(90, 270), (180, 180), (270, 90)] {
+            let path = clip(&ClipSpec { rotation: Some(clockwise), ..ClipSpec::new(40, 320, 180, 30, 1.0) });
+            assert_eq!(display_rotation(&path).map(|r| r.rem_euclid(360)), Some(ccw), "rotation {clockwise}");
+            let stream = video_stream(&path);
+            assert_eq!((stream["width"].as_u64(), stream["height"].as_u64()), (Some(320), Some(180)), "coded size");
+            let ids = read_frame_ids(&path, None);
+            assert_eq!(ids.len(), 30);
+            for (k, id) in ids.iter().enumerate() {
+                assert_eq!(*id, Some(FrameId { source: 40, frame: k as u32 }), "rotation {clockwise}, frame {k}");
+            }
+        }
+        let spec = spec(Fixture::Rotated90);
+        assert_eq!((spec.width, spec.height, spec.rotation), (320, 180, Some(90)));
+        assert_eq!(display_rotation(&fixture(Fixture::Rotated90)), Some(-90));
+        assert_eq!(size_of(&fixture(Fixture::Rotated90)), (180, 320), "shown as portrait");
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub struct EncoderChoice {
     pub preset: Preset,
     /// CRF / CQ / QP value used.
     pub quality: u8,
+    /// `quality` is the user's override (`--quality`, `output.quality`), not the preset's
+    /// default; the software fallback keeps it.
+    pub quality_override: bool,
     /// Why this encoder.
     pub reason: String,
 }
@@ -33,12 +36,14 @@ impl EncoderChoice {
         !self.encoder.starts_with("lib")
     }
 
-    /// The software encoder for the same codec, preset and quality (the fallback).
+    /// The software encoder for the same codec, preset and quality (the fallback): the
+    /// user's quality override as given, else the software encoder's default for the preset.
     #[must_use]
     pub fn software(&self) -> EncoderChoice {
         let encoder = software_encoder(self.codec).to_owned();
         EncoderChoice {
-            quality: default_quality(&encoder, self.preset),
+            quality: if self.quality_override { self.quality } else { default_quality(&encoder, self.preset) },
+            quality_override: self.quality_override,
             encoder,
             codec: self.codec,
             preset: self.preset,
@@ -108,7 +113,10 @@ pub fn select_encoder(settings: &OutputSettings, layout: &Layout, caps: &Capabil
                     software_encoder(codec).to_owned(),
                     format!("export is small ({mpixel_seconds:.1} Mpixel-seconds, under hardware_threshold {threshold}); {hw} would not pay for its start-up"),
                 ),
-                None => (software_encoder(codec).to_owned(), "no hardware encoder passed its test encode here".to_owned()),
+                None => {
+                    let family = if codec == VideoCodec::H264 { "H.264" } else { "HEVC" };
+                    (software_encoder(codec).to_owned(), format!("no {family} hardware encoder passed its test encode here"))
+                }
             }
         }
         name => {
@@ -146,7 +154,7 @@ pub fn select_encoder(settings: &OutputSettings, layout: &Layout, caps: &Capabil
         }
     };
     let quality = settings.quality.unwrap_or_else(|| default_quality(&encoder, preset));
-    Ok(EncoderChoice { encoder, codec, preset, quality, reason })
+    Ok(EncoderChoice { encoder, codec, preset, quality, quality_override: settings.quality.is_some(), reason })
 }
 
 /// What an encoder needs on the command line.
@@ -186,7 +194,14 @@ pub fn encoder_args(choice: &EncoderChoice) -> EncoderArgs {
             filter_tail = "format=nv12".to_owned();
             out.extend(["-preset".into(), qsv.into(), "-global_quality".into(), q]);
         }
-        (_, "amf") => out.extend(["-quality".into(), amf.into(), "-rc".into(), "cqp".into(), "-qp_i".into(), q.clone(), "-qp_p".into(), q]),
+        (_, "amf") => {
+            out.extend(["-quality".into(), amf.into(), "-rc".into(), "cqp".into(), "-qp_i".into(), q.clone(), "-qp_p".into(), q.clone()]);
+            // Constant QP sets each frame type's QP; B-frames left unset get AMF's own
+            // default whatever the quality. Only h264_amf has qp_b (hevc_amf has no B-frame QP).
+            if enc == "h264_amf" {
+                out.extend(["-qp_b".into(), q]);
+            }
+        }
         (_, "vaapi") => {
             global.extend(["-vaapi_device".to_owned(), "/dev/dri/renderD128".to_owned()]);
             filter_tail = "format=nv12,hwupload".to_owned();
