@@ -22,7 +22,7 @@ fn probe_reports_rotation_and_display_size() {
     let env = with_rotated();
     let run = env.reel(&["probe", "rot.mp4"]).ok();
     // Coded 320x180, turned 90° clockwise: 270° counter-clockwise, reel's convention.
-    assert!(run.stdout().contains("320x180 SAR 1:1, rotation 270° (shown as 180x320)"), "{}", run.stdout());
+    assert!(run.stdout().contains("320x180 SAR 1:1, rotation 270° counter-clockwise (shown as 180x320)"), "{}", run.stdout());
     let json = env.reel(&["probe", "rot.mp4", "--json"]).ok().json();
     let video = &json["streams"][0];
     assert_eq!((video["width"].as_u64(), video["height"].as_u64(), video["rotation"].as_i64()), (Some(320), Some(180), Some(270)));

@@ -21,7 +21,7 @@ mod encoder;
 mod layout;
 mod single_pass;
 
-pub use encoder::{encoder_args, select_encoder, EncoderChoice};
+pub use encoder::{default_quality, encoder_args, select_encoder, EncoderChoice};
 pub use layout::Layout;
 
 use crate::args::FfmpegCommand;

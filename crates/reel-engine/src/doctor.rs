@@ -11,6 +11,8 @@
 use crate::error::ToolError;
 use crate::ffmpeg::{failure_reason, run_command, Found, Tools};
 use reel_core::capabilities::{Capabilities, EncoderStatus};
+use reel_core::plan::{default_quality, encoder_args, EncoderChoice};
+use reel_core::timeline::{Preset, VideoCodec};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -69,7 +71,7 @@ pub const TEST_ENCODE_TIMEOUT: Duration = Duration::from_secs(15);
 const QUERY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Bumped when the report's meaning changes, so older caches are ignored.
-const CACHE_FORMAT: u32 = 2;
+const CACHE_FORMAT: u32 = 3;
 
 /// What doctor found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,18 +179,22 @@ pub enum DoctorError {
     NotFfmpeg { path: String, program: &'static str, first_line: String },
 }
 
-/// The arguments of the test encode for `encoder`.
+/// The arguments of the test encode for `encoder`: a fraction of a second of a small
+/// lavfi source, encoded with the very options an export at the preview preset passes (the
+/// planner's [`encoder_args`]), so an option this encoder or machine rejects (VideoToolbox's
+/// `-q:v` on Intel Macs, an NVENC preset an old driver lacks) fails here, not mid-export.
 pub fn test_encode_args(encoder: &str) -> Vec<String> {
+    let codec = if encoder.starts_with("hevc") || encoder == "libx265" { VideoCodec::Hevc } else { VideoCodec::H264 };
+    let quality = default_quality(encoder, Preset::Preview);
+    let choice = EncoderChoice { encoder: encoder.to_owned(), codec, preset: Preset::Preview, quality, quality_override: false, reason: String::new() };
+    let enc = encoder_args(&choice);
     let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-loglevel", "error"].iter().map(|s| (*s).to_owned()).collect();
-    let vaapi = encoder.ends_with("_vaapi");
-    if vaapi {
-        args.extend(["-vaapi_device".into(), "/dev/dri/renderD128".into()]);
-    }
+    args.extend(enc.global);
     args.extend(["-f".into(), "lavfi".into(), "-i".into(), "color=c=black:s=256x144:r=30:d=0.2".into()]);
-    if vaapi {
-        args.extend(["-vf".into(), "format=nv12,hwupload".into()]);
-    }
-    args.extend(["-frames:v".into(), "5".into(), "-an".into(), "-c:v".into(), encoder.into(), "-f".into(), "null".into(), "-".into()]);
+    args.extend(["-vf".into(), enc.filter_tail]);
+    args.extend(["-frames:v".into(), "5".into(), "-an".into()]);
+    args.extend(enc.output);
+    args.extend(["-f".into(), "null".into(), "-".into()]);
     args
 }
 
@@ -415,6 +421,9 @@ mod tests {
     fn vaapi_test_encode_uploads_frames() {
         let args = test_encode_args("h264_vaapi").join(" ");
         assert!(args.contains("-vaapi_device /dev/dri/renderD128 -f lavfi") && args.contains("-vf format=nv12,hwupload"), "{args}");
-        assert!(!test_encode_args("libx264").join(" ").contains("vaapi"));
+        let x264 = test_encode_args("libx264").join(" ");
+        assert!(!x264.contains("vaapi") && x264.contains("-c:v libx264 -preset veryfast -crf 23"), "{x264}");
+        let vt = test_encode_args("h264_videotoolbox").join(" ");
+        assert!(vt.contains("-c:v h264_videotoolbox -q:v"), "the export's options are tested: {vt}");
     }
 }

@@ -77,7 +77,7 @@ fn stream_line(st: &StreamInfo) -> String {
             size.push_str(&format!(" SAR {}:{}", sar.num, sar.den));
         }
         if let Some(r) = st.rotation {
-            size.push_str(&format!(", rotation {r}°"));
+            size.push_str(&format!(", rotation {r}° counter-clockwise"));
         }
         if let Some((dw, dh)) = st.display_size().filter(|d| *d != (w, h)) {
             size.push_str(&format!(" (shown as {dw}x{dh})"));
@@ -136,7 +136,7 @@ mod tests {
              duration   2.5 s (00:00:02.500)\n\
              size       2500000 bytes (2.50 MB)\n\
              bit rate   8000 kb/s\n\
-             stream 0   video h264 (High), yuv420p, 1920x1080 SAR 1:1, rotation 270° (shown as 1080x1920), 2997/100 fps (variable: average 2997/100, base 30), time base 1/600\n\
+             stream 0   video h264 (High), yuv420p, 1920x1080 SAR 1:1, rotation 270° counter-clockwise (shown as 1080x1920), 2997/100 fps (variable: average 2997/100, base 30), time base 1/600\n\
              stream 1   audio aac, 44100 Hz, 1 channel (mono), 64 kb/s\n\
              keyframes  2 at 0.000, 1.000 s\n"
         );
