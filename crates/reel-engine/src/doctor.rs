@@ -209,10 +209,7 @@ fn test_encode(ffmpeg: &Path, encoder: &str) -> Result<(), String> {
 
 /// Where doctor caches reports: `REEL_CACHE_DIR`, else the user's cache folder.
 pub fn cache_dir() -> Option<PathBuf> {
-    std::env::var_os("REEL_CACHE_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| directories::ProjectDirs::from("", "", "reel").map(|d| d.cache_dir().to_owned()))
+    crate::folders::cache()
 }
 
 /// The cache entry for this pair of binaries: its file and the key it must hold.

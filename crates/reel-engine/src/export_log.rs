@@ -259,11 +259,7 @@ impl LogError {
 /// Where the log is: `$REEL_DATA_DIR/exports.sqlite`, else the platform's data folder
 /// for reel (`~/.local/share/reel` on Linux).
 pub fn log_path() -> Option<PathBuf> {
-    std::env::var_os("REEL_DATA_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| directories::ProjectDirs::from("", "", "reel").map(|d| d.data_dir().to_owned()))
-        .map(|dir| dir.join(FILE_NAME))
+    crate::folders::data().map(|dir| dir.join(FILE_NAME))
 }
 
 fn open(path: &Path) -> Result<Connection, LogError> {

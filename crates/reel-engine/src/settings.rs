@@ -59,11 +59,7 @@ pub enum SettingsError {
 /// Where the settings file is looked for: `$REEL_CONFIG_DIR/settings.toml`, else the
 /// platform's config folder for reel.
 pub fn settings_path() -> Option<PathBuf> {
-    std::env::var_os("REEL_CONFIG_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| directories::ProjectDirs::from("", "", "reel").map(|d| d.config_dir().to_owned()))
-        .map(|dir| dir.join(FILE_NAME))
+    crate::folders::config().map(|dir| dir.join(FILE_NAME))
 }
 
 /// Parses settings text and checks its values as a timeline's `output` is checked; errors
