@@ -60,6 +60,9 @@ fn a_broken_settings_file_is_refused_with_its_line_before_anything_runs() {
     let run = env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).code(3);
     insta::assert_snapshot!(run.stderr(), @r#"error: settings file [CACHE]/config/settings.toml, line 3, column 10: unknown variant `fastest`, expected one of `draft`, `preview`, `production`, `auto`. Fix that line (the keys are those of a timeline's "output", under [output], and output_folder), or move the file away to use the built-in defaults"#);
     assert!(!env.path("out.mp4").exists());
+    let jsonl = env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "jsonl"]).code(3).stdout();
+    let lines: Vec<&str> = jsonl.lines().collect();
+    assert!(lines.len() == 2 && lines[0].contains(r#""type":"start""#) && lines[1].contains(r#""type":"error""#) && lines[1].contains("line 3, column 10"), "{jsonl}");
     env.reel(&["settings"]).code(3).stderr_has(&["line 3, column 10"]);
     env.reel(&["plan", "timeline.json"]).code(3).stderr_has(&["line 3, column 10"]);
     write_settings(&env, "[output]\nwidht = 640\n");

@@ -178,10 +178,15 @@ fn log(out: &mut Output, entry: &mut Entry, result: &Result<ExportReport, Failur
 
 fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Output, entry: &mut Entry) -> Result<ExportReport, Failure> {
     let started = Instant::now();
-    let flags = flag_settings(&args.settings).map_err(|m| Failure::new(exit::USAGE, m))?;
-    let file = user_settings()?;
-    let destination = args.output.clone().unwrap_or_else(|| default_output(&args.timeline, &file));
+    let settings = flag_settings(&args.settings).map_err(|m| Failure::new(exit::USAGE, m)).and_then(|flags| Ok((flags, user_settings()?)));
+    // `start` is always the first event, even when the settings are refused.
+    let destination = match (&args.output, &settings) {
+        (Some(given), _) => given.clone(),
+        (None, Ok((_, file))) => default_output(&args.timeline, file),
+        (None, Err(_)) => default_output(&args.timeline, &reel_engine::settings::Settings::default()),
+    };
     out.emit(&Event::Start(StartEvent { reel_version: env!("CARGO_PKG_VERSION").to_owned(), timeline: args.timeline.display().to_string(), output: destination.display().to_string() }));
+    let (flags, file) = settings?;
     let tools = Tools::find(cli.ffmpeg.as_deref(), cli.ffprobe.as_deref()).map_err(|e| Failure::new(exit::ENVIRONMENT, e))?;
     out.emit(&Event::Stage(StageEvent { stage: "probe".to_owned() }));
     let (timeline, media) = reel_engine::load_timeline(&tools, &args.timeline).map_err(|e| Failure::new(e.exit_code(), e))?;
