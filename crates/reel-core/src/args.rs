@@ -118,30 +118,30 @@ impl FfmpegCommand {
     }
 }
 
-/// ffprobe arguments for `reel probe`: format, streams and the first video stream's packet
-/// flags (for keyframes) in one run, as JSON, without decoding.
-pub fn ffprobe_args(path: &str) -> Vec<String> {
-    [
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-protocol_whitelist",
-        "file",
-        "-format_whitelist",
-        ALLOWED_DEMUXERS,
-        "-print_format",
-        "json=compact=1",
-        "-show_format",
-        "-show_streams",
-        "-show_entries",
+/// What an ffprobe run lists besides format and streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeDepth {
+    /// Also the first video stream's packet flags (keyframes), without decoding: reads
+    /// every packet, so it costs time on long files.
+    Keyframes,
+    /// Format and streams only (the container's header): enough to verify an output.
+    Streams,
+}
+
+/// ffprobe arguments for a media file, as JSON, without decoding.
+pub fn ffprobe_args(path: &str, depth: ProbeDepth) -> Vec<String> {
+    let mut args: Vec<String> =
+        ["-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file", "-format_whitelist", ALLOWED_DEMUXERS, "-print_format", "json=compact=1", "-show_format", "-show_streams"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+    if depth == ProbeDepth::Keyframes {
         // Naming the packet entries lists packets with only these fields (adding
         // -show_packets would print every field: 10 MB instead of 4 MB for 10 minutes).
-        "packet=stream_index,pts_time,dts_time,flags",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .chain(std::iter::once(file_url(path)))
-    .collect()
+        args.extend(["-show_entries".to_owned(), "packet=stream_index,pts_time,dts_time,flags".to_owned()]);
+    }
+    args.push(file_url(path));
+    args
 }
 
 /// ffprobe arguments for a still image (no packet listing needed).

@@ -9,6 +9,7 @@
 
 use crate::error::ToolError;
 use crate::ffmpeg::{meaningful_lines, run_command, strip_component, Tools};
+use reel_core::args::ProbeDepth;
 use reel_core::media::MediaInfo;
 use reel_core::timeline::{Problem, Timeline, TimelineError};
 use reel_core::validate::{check_media, MediaMap};
@@ -72,6 +73,17 @@ pub fn probe(ffprobe: &Path, path: &Path) -> Result<MediaInfo, ProbeError> {
 
 /// [`probe`], naming the file `shown` in messages (what the timeline says, say).
 pub fn probe_as(ffprobe: &Path, path: &Path, shown: &str) -> Result<MediaInfo, ProbeError> {
+    probe_to(ffprobe, path, shown, ProbeDepth::Keyframes)
+}
+
+/// Format and streams only, no keyframes: what verifying a written file needs, read from
+/// the container's header instead of every packet (0.1 s instead of 0.4 s for 60 s of
+/// 1080p).
+pub fn probe_streams(ffprobe: &Path, path: &Path) -> Result<MediaInfo, ProbeError> {
+    probe_to(ffprobe, path, &path.display().to_string(), ProbeDepth::Streams)
+}
+
+fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Result<MediaInfo, ProbeError> {
     let named = |f: fn(String) -> ProbeError| f(shown.to_owned());
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => named(|path| ProbeError::Missing { path }),
@@ -87,7 +99,7 @@ pub fn probe_as(ffprobe: &Path, path: &Path, shown: &str) -> Result<MediaInfo, P
 
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let abs = absolute.to_string_lossy();
-    let args = if is_image(path) { reel_core::args::ffprobe_image_args(&abs) } else { reel_core::args::ffprobe_args(&abs) };
+    let args = if is_image(path) { reel_core::args::ffprobe_image_args(&abs) } else { reel_core::args::ffprobe_args(&abs, depth) };
     let out = run_command(ffprobe, &args, PROBE_TIMEOUT).map_err(|e| match e {
         ToolError::Failed { full_stderr, .. } => classify_failure(shown, &abs, &full_stderr),
         other => ProbeError::Tool { path: shown.to_owned(), source: other },
@@ -308,7 +320,9 @@ mod tests {
 
     #[test]
     fn probing_lists_packets_and_decodes_nothing() {
-        let args = reel_core::args::ffprobe_args("/m/a.mp4").join(" ");
+        let args = reel_core::args::ffprobe_args("/m/a.mp4", ProbeDepth::Keyframes).join(" ");
+        let light = reel_core::args::ffprobe_args("/m/a.mp4", ProbeDepth::Streams).join(" ");
+        assert!(!light.contains("packet") && light.contains("-show_streams") && light.ends_with("file:/m/a.mp4"), "{light}");
         assert!(args.contains("packet=stream_index,pts_time,dts_time,flags") && args.contains("-show_streams") && args.contains("-show_format"), "{args}");
         for decoding in ["-show_frames", "-count_frames", "-count_packets", "-read_intervals"] {
             assert!(!args.contains(decoding), "{decoding} in {args}");

@@ -372,7 +372,7 @@ pub fn run_plan(plan: &Plan, tools: &Tools, destination: &Path, options: &RunOpt
     on_event(Event::Stage(StageEvent { stage: "verify".to_owned() }));
     let verify_started = Instant::now();
     let output = work.path().join(OUTPUT_NAME);
-    let info = crate::probe::probe(&tools.ffprobe, &output).map_err(|e| RunError::Verify { path: destination.display().to_string(), problems: e.to_string() })?;
+    let info = crate::probe::probe_streams(&tools.ffprobe, &output).map_err(|e| RunError::Verify { path: destination.display().to_string(), problems: e.to_string() })?;
     let problems = verify::check(plan, &info, &output);
     if !problems.is_empty() {
         return Err(RunError::Verify { path: destination.display().to_string(), problems: problems.join("; ") });
