@@ -158,7 +158,7 @@ fn bench_workload(tools: &Tools, w: &Workload, dir: &Path, runs: u32) -> Result<
             return Err(format!("reel exported the {} workload as {}, not {} as it planned", w.name, report.strategy, w.strategy));
         }
         eprintln!("  {:.2} s", m.wall);
-        reel_runs.push(Measured { value: report, wall: m.wall, cpu: m.cpu });
+        reel_runs.push(m.with(report));
         for (((method, _), r), into) in w.references.iter().zip(&references).zip(&mut reference_runs) {
             eprintln!("{}: {}{of}…", w.name, method.label());
             let m = measure(|| tools.execute(&r.steps)).map_err(|e| format!("the {} reference of the {} workload failed: {e}", method.label(), w.name))?;
@@ -175,7 +175,7 @@ fn bench_workload(tools: &Tools, w: &Workload, dir: &Path, runs: u32) -> Result<
         .map(|(((method, target), r), runs)| {
             let timing = Timing::of(&runs);
             let commands = r.steps.iter().filter_map(|s| if let commands::Step::Ffmpeg(a) = s { Some(tools.ffmpeg_line(a)) } else { None }).collect();
-            ReferenceResult { method: *method, commands, ratio: reel.timing.wall / timing.wall, timing, target: *target }
+            ReferenceResult { method: *method, commands, ratio: reel.timing.wall / timing.wall, cpu_ratio: reel.timing.cpu / timing.cpu, timing, target: *target }
         })
         .collect();
     Ok(WorkloadResult { name: w.name.to_owned(), about: w.about.clone(), reel, references })

@@ -105,21 +105,43 @@ pub fn parse_plan(stdout: &[u8]) -> Result<Plan, String> {
     serde_json::from_slice(stdout).map_err(|e| format!("`reel plan --json` printed no plan: {e}"))
 }
 
-/// One timed run: wall seconds, and CPU seconds (user + system) spent on it: by the
-/// processes it ran and waited for (their children included) and by the bench itself (a
-/// byte copy runs in the bench).
+/// One timed run: wall seconds; CPU seconds (user + system) spent on it by the processes
+/// it ran and waited for (their children included) and by the bench itself (a byte copy
+/// runs in the bench); and the CPU the rest of the machine used meanwhile, in cores, where
+/// the platform tells (other work slows a method down without showing in its CPU time).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measured<T> {
     pub value: T,
     pub wall: f64,
     pub cpu: f64,
+    pub others: Option<f64>,
+}
+
+impl<T> Measured<T> {
+    /// The same measurement holding another value.
+    pub fn with<U>(&self, value: U) -> Measured<U> {
+        Measured { value, wall: self.wall, cpu: self.cpu, others: self.others }
+    }
 }
 
 pub fn measure<T>(f: impl FnOnce() -> Result<T, String>) -> Result<Measured<T>, String> {
-    let cpu = cpu_seconds();
+    let (cpu, busy) = (cpu_seconds(), machine_busy_seconds());
     let started = Instant::now();
     let value = f()?;
-    Ok(Measured { value, wall: started.elapsed().as_secs_f64(), cpu: cpu_seconds() - cpu })
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu;
+    let others = busy.zip(machine_busy_seconds()).map(|(a, b)| ((b - a - cpu) / wall).max(0.0));
+    Ok(Measured { value, wall, cpu, others })
+}
+
+/// CPU seconds every process on the machine has used since boot (Linux `/proc/stat`,
+/// counted in 1/100 s).
+fn machine_busy_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<f64> = stat.lines().next()?.split_whitespace().skip(1).map(|f| f.parse().unwrap_or(0.0)).collect();
+    // user nice system idle iowait irq softirq steal …: all but idle and iowait are busy.
+    let busy: f64 = fields.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, v)| v).sum();
+    Some(busy / 100.0)
 }
 
 /// CPU seconds of this process and of every child waited for so far (0 where the

@@ -32,13 +32,16 @@ pub struct Timing {
     pub wall: f64,
     /// Median CPU seconds of the processes the method ran.
     pub cpu: f64,
+    /// Median CPU the rest of the machine used meanwhile, in cores (`null` where unknown).
+    pub others: Option<f64>,
 }
 
 impl Timing {
     pub fn of<T>(runs: &[Measured<T>]) -> Self {
         let walls: Vec<f64> = runs.iter().map(|m| m.wall).collect();
         let cpus: Vec<f64> = runs.iter().map(|m| m.cpu).collect();
-        Self { wall: median(&walls), cpu: median(&cpus), walls }
+        let others: Option<Vec<f64>> = runs.iter().map(|m| m.others).collect();
+        Self { wall: median(&walls), cpu: median(&cpus), others: others.map(|o| median(&o)), walls }
     }
 }
 
@@ -67,8 +70,10 @@ pub struct ReferenceResult {
     /// The commands it runs, as shell lines.
     pub commands: Vec<String>,
     pub timing: Timing,
-    /// reel's median wall time divided by this method's.
+    /// reel's median wall time divided by this method's (the targets are on this).
     pub ratio: f64,
+    /// The same for CPU seconds: less disturbed by other work on the machine.
+    pub cpu_ratio: f64,
     pub target: Option<Target>,
 }
 
@@ -215,16 +220,20 @@ pub fn render(r: &Results) -> String {
         "reel-bench {} mode, {} run(s), {}; {} cores ({}), ffmpeg {}; load average {} at the start, {} at the end\n\n",
         r.mode, r.runs, r.date, r.machine.cores, r.machine.cpu, r.machine.ffmpeg, r.load_at_start, r.load_at_end
     );
-    let mut rows = vec![row(&["workload", "method", "wall s", "cpu s", "reel / it", "target", "result"])];
+    let mut rows = vec![row(&["workload", "method", "wall s", "cpu s", "others", "reel/it wall", "reel/it cpu", "target (wall)", "result"])];
+    let times = |t: &Timing| [format!("{:.2}", t.wall), format!("{:.2}", t.cpu), t.others.map_or("?".to_owned(), |o| format!("{o:.2}"))];
     for w in &r.workloads {
-        rows.push(row(&[&w.name, "reel", &format!("{:.2}", w.reel.timing.wall), &format!("{:.2}", w.reel.timing.cpu), "", "", ""]));
+        let [wall, cpu, others] = times(&w.reel.timing);
+        rows.push(row(&[&w.name, "reel", &wall, &cpu, &others]));
         for x in &w.references {
             let target = x.target.map_or(String::new(), |t| t.to_string());
             let result = x.target.map_or("", |t| if t.met(x.ratio) { "met" } else { "MISSED" });
-            rows.push(row(&["", x.method.label(), &format!("{:.2}", x.timing.wall), &format!("{:.2}", x.timing.cpu), &format!("{:.2}", x.ratio), &target, result]));
+            let [wall, cpu, others] = times(&x.timing);
+            rows.push(row(&["", x.method.label(), &wall, &cpu, &others, &format!("{:.2}", x.ratio), &format!("{:.2}", x.cpu_ratio), &target, result]));
         }
     }
     out.push_str(&columns(&rows));
+    out.push_str("(wall and cpu: medians in seconds; others: cores the rest of the machine kept busy meanwhile; reel/it: reel's time divided by the method's)\n");
 
     if !r.workloads.is_empty() {
         out.push_str(&format!("\nreel's own process (targets: < {:.0}% of the CPU time, < {} peak RSS)\n", MAX_REEL_CPU_SHARE * 100.0, mb(MAX_REEL_PEAK_RSS)));
