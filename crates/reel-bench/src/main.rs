@@ -31,7 +31,7 @@ struct Args {
     #[arg(long)]
     quick: bool,
     /// Run one workload only.
-    #[arg(long, value_name = "NAME", value_parser = ["copy", "overlay", "mixed", "plan-10k"])]
+    #[arg(long, value_name = "NAME", value_parser = ["copy", "overlay", "mixed", "long-source", "plan-10k"])]
     only: Option<String>,
     /// Where to write the results as JSON [default: target/reel-bench/results.json].
     #[arg(long, value_name = "PATH")]
@@ -94,7 +94,8 @@ fn run(args: &Args) -> Result<(), String> {
         let w = match *name {
             "copy" => workload::copy(scale, &media, false),
             "overlay" => workload::overlay(scale, &media),
-            _ => workload::mixed(scale, &media),
+            "mixed" => workload::mixed(scale, &media),
+            _ => workload::long_source(&media),
         };
         let sources: Vec<&Path> = w.clips.iter().map(|c| c.source.path.as_path()).collect();
         Media::warm(&sources)?;

@@ -57,6 +57,9 @@ pub struct Media {
     pub sd60: Source,
     /// Portrait at 30 fps with 44.1 kHz mono audio (mixed workload).
     pub portrait: Source,
+    /// A long source (long-source workload), tiny pictures: what matters is how many
+    /// packets it has.
+    pub long: Source,
     /// A half-transparent PNG (overlay workload).
     pub logo: PathBuf,
     /// An opaque PNG (overlay workload), `badge_width` pixels wide.
@@ -79,6 +82,7 @@ impl Media {
             b: Source::new(dir, "testsrc", scale.hd, 30, d, stereo),
             sd60: Source::new(dir, "testsrc2", scale.sd, 60, third, stereo),
             portrait: Source::new(dir, "testsrc2", scale.portrait, 30, third, (44_100, 1)),
+            long: Source::new(dir, "testsrc2", (64, 36), 30, scale.long, stereo),
             logo: dir.join("logo-480x160.png"),
             badge: dir.join("badge-320x180.png"),
             badge_width: 320,
@@ -97,6 +101,9 @@ impl Media {
         }
         if needs(&["mixed"]) {
             sources.extend([&self.sd60, &self.portrait]);
+        }
+        if needs(&["long-source"]) {
+            sources.push(&self.long);
         }
         for s in sources {
             cached(&s.path, |tmp| {

@@ -159,7 +159,7 @@ pub fn checks(r: &Results) -> Vec<Check> {
     for w in &r.workloads {
         for x in &w.references {
             if let Some(t) = x.target {
-                out.push(Check { what: format!("{}: reel / {}", w.name, x.method.label()), target: t.to_string(), value: format!("{:.2}", x.ratio), met: t.met(x.ratio) });
+                out.push(Check { what: format!("{}: reel / {}", w.name, x.method.label()), target: t.to_string(), value: format!("{:.3}", x.ratio), met: t.met(x.ratio) });
             }
         }
         let reel = &w.reel;
@@ -229,7 +229,7 @@ pub fn render(r: &Results) -> String {
             let target = x.target.map_or(String::new(), |t| t.to_string());
             let result = x.target.map_or("", |t| if t.met(x.ratio) { "met" } else { "MISSED" });
             let [wall, cpu, others] = times(&x.timing);
-            rows.push(row(&["", x.method.label(), &wall, &cpu, &others, &format!("{:.2}", x.ratio), &format!("{:.2}", x.cpu_ratio), &target, result]));
+            rows.push(row(&["", x.method.label(), &wall, &cpu, &others, &format!("{:.3}", x.ratio), &format!("{:.3}", x.cpu_ratio), &target, result]));
         }
     }
     out.push_str(&columns(&rows));

@@ -19,14 +19,16 @@ pub struct Scale {
     pub sd: (u32, u32),
     /// Portrait size of the mixed workload.
     pub portrait: (u32, u32),
+    /// Length of the long source, seconds.
+    pub long: f64,
 }
 
 impl Scale {
     pub fn new(quick: bool) -> Self {
         if quick {
-            Self { duration: 10.0, hd: (1280, 720), sd: (854, 480), portrait: (720, 1280) }
+            Self { duration: 10.0, hd: (1280, 720), sd: (854, 480), portrait: (720, 1280), long: 600.0 }
         } else {
-            Self { duration: 60.0, hd: (1920, 1080), sd: (1280, 720), portrait: (1080, 1920) }
+            Self { duration: 60.0, hd: (1920, 1080), sd: (1280, 720), portrait: (1080, 1920), long: 3600.0 }
         }
     }
 }
@@ -154,7 +156,7 @@ pub struct Workload {
 }
 
 /// The workloads that export, in the order they run.
-pub const EXPORT_WORKLOADS: [&str; 3] = ["copy", "overlay", "mixed"];
+pub const EXPORT_WORKLOADS: [&str; 4] = ["copy", "overlay", "mixed", "long-source"];
 /// The planning-only workload.
 pub const PLAN_WORKLOAD: &str = "plan-10k";
 
@@ -301,6 +303,22 @@ pub fn mixed(scale: Scale, media: &Media) -> Workload {
         output: Output { width, height, fps: 60 },
         strategy: "single_pass",
         references: vec![(Method::SinglePass, Some(Target { max: 1.05, strict: false }))],
+    }
+}
+
+/// A 10 s cut, on keyframes, from the start of a long source: the export is tiny, but reel
+/// probes the whole source (every packet's timestamps, for its keyframes), so its own CPU
+/// time and memory show whether they grow with the length of the media.
+pub fn long_source(media: &Media) -> Workload {
+    let s = &media.long;
+    Workload {
+        name: "long-source",
+        about: format!("10 s cut from a {:.0}-minute source ({}x{} at {} fps with AAC; its packet count is what reel reads)", s.duration / 60.0, s.width, s.height, s.fps),
+        clips: vec![Clip { source: s.clone(), in_s: 0.0, out_s: 10.0 }],
+        overlays: Vec::new(),
+        output: Output { width: s.width, height: s.height, fps: s.fps },
+        strategy: "copy",
+        references: vec![(Method::ConcatCopy, None)],
     }
 }
 
