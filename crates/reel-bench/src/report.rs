@@ -220,22 +220,21 @@ pub fn render(r: &Results) -> String {
         "reel-bench {} mode, {} run(s), {}; {} cores ({}), ffmpeg {}; load average {} at the start, {} at the end\n\n",
         r.mode, r.runs, r.date, r.machine.cores, r.machine.cpu, r.machine.ffmpeg, r.load_at_start, r.load_at_end
     );
-    let mut rows = vec![row(&["workload", "method", "wall s", "cpu s", "others", "reel/it wall", "reel/it cpu", "target (wall)", "result"])];
-    let times = |t: &Timing| [format!("{:.2}", t.wall), format!("{:.2}", t.cpu), t.others.map_or("?".to_owned(), |o| format!("{o:.2}"))];
-    for w in &r.workloads {
-        let [wall, cpu, others] = times(&w.reel.timing);
-        rows.push(row(&[&w.name, "reel", &wall, &cpu, &others]));
-        for x in &w.references {
-            let target = x.target.map_or(String::new(), |t| t.to_string());
-            let result = x.target.map_or("", |t| if t.met(x.ratio) { "met" } else { "MISSED" });
-            let [wall, cpu, others] = times(&x.timing);
-            rows.push(row(&["", x.method.label(), &wall, &cpu, &others, &format!("{:.3}", x.ratio), &format!("{:.3}", x.cpu_ratio), &target, result]));
-        }
-    }
-    out.push_str(&columns(&rows));
-    out.push_str("(wall and cpu: medians in seconds; others: cores the rest of the machine kept busy meanwhile; reel/it: reel's time divided by the method's)\n");
-
     if !r.workloads.is_empty() {
+        let mut rows = vec![row(&["workload", "method", "wall s", "cpu s", "others", "reel/it wall", "reel/it cpu", "target (wall)", "result"])];
+        let times = |t: &Timing| [format!("{:.2}", t.wall), format!("{:.2}", t.cpu), t.others.map_or("?".to_owned(), |o| format!("{o:.2}"))];
+        for w in &r.workloads {
+            let [wall, cpu, others] = times(&w.reel.timing);
+            rows.push(row(&[&w.name, "reel", &wall, &cpu, &others]));
+            for x in &w.references {
+                let target = x.target.map_or(String::new(), |t| t.to_string());
+                let result = x.target.map_or("", |t| if t.met(x.ratio) { "met" } else { "MISSED" });
+                let [wall, cpu, others] = times(&x.timing);
+                rows.push(row(&["", x.method.label(), &wall, &cpu, &others, &format!("{:.3}", x.ratio), &format!("{:.3}", x.cpu_ratio), &target, result]));
+            }
+        }
+        out.push_str(&columns(&rows));
+        out.push_str("(wall and cpu: medians in seconds; others: cores the rest of the machine kept busy meanwhile; reel/it: reel's time divided by the method's)\n");
         out.push_str(&format!("\nreel's own process (targets: < {:.0}% of the CPU time, < {} peak RSS)\n", MAX_REEL_CPU_SHARE * 100.0, mb(MAX_REEL_PEAK_RSS)));
         let mut rows = vec![row(&["workload", "strategy", "reel cpu s", "ffmpeg cpu s", "reel share", "reel peak RSS", "ffmpeg peak RSS", "stages probe/plan/encode/verify s"])];
         for w in &r.workloads {
