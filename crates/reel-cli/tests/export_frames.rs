@@ -183,3 +183,26 @@ fn odd_sized_source_at_source_size_is_made_even() {
     let items = [Item::Clip { source: 17, fps: 30.0, in_s: 0.5, out_s: 1.5, audio: true }];
     assert_frames(&env.path("out.mp4"), None, &expected_frames(&items, 30.0));
 }
+
+#[test]
+fn in_points_on_or_just_after_a_keyframe_seek_to_it_and_stay_exact() {
+    // Small30 has a keyframe every second. 2.0 is on one, 3.04 just after one (the frame on
+    // screen is 3.0333 s: frame 91): both are read from their keyframe, nothing before it decoded.
+    let env = Env::new();
+    env.media("a.mp4", &fixture(Fixture::Small30));
+    let json = r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"a.mp4","in":2,"out":3.5},{"source":"a.mp4","in":3.04,"out":4.6}]}"#;
+    env.timeline(json);
+    let plan = env.reel(&["plan", "timeline.json", "--json"]).ok().json();
+    let seeks: Vec<f64> = plan["jobs"][0]["command"]["inputs"].as_array().unwrap().iter().map(|i| i["seek"].as_f64().unwrap()).collect();
+    assert_eq!(seeks, [2.0, 3.0], "seek points");
+    env.export(json, &[]);
+    let items = [
+        Item::Clip { source: 1, fps: 30.0, in_s: 2.0, out_s: 3.5, audio: true },
+        Item::Clip { source: 1, fps: 30.0, in_s: 3.04, out_s: 4.6, audio: true },
+    ];
+    let out = env.path("out.mp4");
+    let expected = expected_frames(&items, 30.0);
+    assert_eq!((expected[0], expected[45]), (Some((1, 60)), Some((1, 91))));
+    assert_frames(&out, None, &expected);
+    assert_beeps(&out, &expected_beeps(&items), 1.0 / 30.0);
+}

@@ -93,13 +93,19 @@ struct Graph {
 /// `in_s`: input seeking lands on the first frame at or after the seek point, so seek a
 /// little before `in_s` (1.5 frames for a constant rate, 1 s for a variable one) and let
 /// the timestamp rewrite plus `fps=round=up` pick the right frame.
+///
+/// When a keyframe `K` lies in that margin (`in_s - margin < K <= in_s`), the frame on
+/// screen at `in_s` is `K` or later, so seeking to `K` itself loses nothing and spares
+/// decoding the whole group of pictures before it (ffmpeg seeks to the keyframe at or
+/// before the seek point, then drops the frames before it).
 pub(super) fn seek_point(info: &MediaInfo, in_s: f64) -> f64 {
     let video = info.video();
     let margin = match video.and_then(|v| v.frame_rate.filter(|_| !v.variable_frame_rate)) {
         Some(rate) => 1.5 * rate.period(),
         None => 1.0,
     };
-    (in_s - margin).max(0.0)
+    let keyframe = info.keyframes.iter().rev().find(|k| **k <= in_s + TOLERANCE).filter(|k| **k > in_s - margin);
+    keyframe.copied().unwrap_or(in_s - margin).max(0.0)
 }
 
 /// The video filters that put a seeked source onto the output clock: a source frame at
