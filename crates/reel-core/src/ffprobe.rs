@@ -27,6 +27,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::fmt;
+use std::io::{BufRead, BufReader, Read};
 
 /// ffprobe printed something that is not its JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,11 +40,32 @@ pub struct FfprobeParseError {
 /// Parses the JSON that [`crate::args::ffprobe_args`] (or
 /// [`crate::args::ffprobe_image_args`]) makes ffprobe print.
 pub fn parse(json: &str) -> Result<MediaInfo, FfprobeParseError> {
-    if !json.trim_start().starts_with('{') {
-        let reason = if json.trim().is_empty() { "it printed nothing" } else { "it does not start with a JSON object" };
-        return Err(FfprobeParseError { reason: reason.to_owned() });
+    parse_reader(json.as_bytes())
+}
+
+/// [`parse`], reading the JSON as it comes (ffprobe's stdout): only keyframe packets are
+/// kept while reading, so memory does not grow with the length of the media (a one-hour
+/// source lists about 60 MB of packets).
+pub fn parse_reader(reader: impl Read) -> Result<MediaInfo, FfprobeParseError> {
+    let fail = |reason: String| FfprobeParseError { reason };
+    let mut reader = BufReader::new(reader);
+    // The first character decides between "printed nothing", "not JSON" and JSON.
+    loop {
+        let buf = reader.fill_buf().map_err(|e| fail(e.to_string()))?;
+        let Some(&first) = buf.iter().find(|b| !b.is_ascii_whitespace()) else {
+            if buf.is_empty() {
+                return Err(fail("it printed nothing".to_owned()));
+            }
+            let n = buf.len();
+            reader.consume(n);
+            continue;
+        };
+        if first != b'{' {
+            return Err(fail("it does not start with a JSON object".to_owned()));
+        }
+        break;
     }
-    let out: Output = serde_json::from_str(json).map_err(|e| FfprobeParseError { reason: e.to_string() })?;
+    let out: Output = serde_json::from_reader(reader).map_err(|e| fail(e.to_string()))?;
     let empty = Map::new();
     let format = out.format.as_ref().and_then(Value::as_object).unwrap_or(&empty);
     let start_time = num(format, "start_time");

@@ -302,6 +302,25 @@ pub use self::failure_reason as first_reason;
 /// Runs `program` with `args` (no shell), stdin closed, killing it after `timeout`.
 /// A non-zero exit is [`ToolError::Failed`] with the command and stderr's tail.
 pub fn run_command(program: &Path, args: &[String], timeout: Duration) -> Result<Captured, ToolError> {
+    let (stdout, stderr) = run_reading(program, args, timeout, |out| {
+        let mut bytes = Vec::new();
+        // A read error only shortens what is shown.
+        let _ = out.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })?;
+    Ok(Captured { stdout: stdout.unwrap_or_default(), stderr })
+}
+
+/// [`run_command`], handing stdout to `read` as it is written instead of collecting it, so
+/// a long listing (ffprobe's packets) is never held whole in memory. `read` runs on its
+/// own thread; whatever it leaves unread is drained. Returns what `read` returned (`None`
+/// when it did not finish in time after the program ended) and stderr.
+pub fn run_reading<T: Send + 'static>(
+    program: &Path,
+    args: &[String],
+    timeout: Duration,
+    read: impl FnOnce(&mut dyn Read) -> T + Send + 'static,
+) -> Result<(Option<T>, String), ToolError> {
     let command = shell_line(&program.to_string_lossy(), args);
     if verbose() {
         eprintln!("+ {command}");
@@ -313,23 +332,26 @@ pub fn run_command(program: &Path, args: &[String], timeout: Duration) -> Result
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|source| ToolError::Spawn { program: program.display().to_string(), command: command.clone(), reason: source.to_string() })?;
-    // Pipes are drained by threads that hand their text over a channel, so a grandchild
+    // Pipes are read by threads that hand their results over a channel, so a grandchild
     // that keeps a pipe open after the program ends cannot make reel wait forever.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                // A read error only shortens what is shown.
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            let _ = tx.send(String::from_utf8_lossy(&bytes).into_owned());
-        });
-        rx
-    };
-    let out_reader = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err_reader = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let collect = |rx: &mpsc::Receiver<String>, wait: Duration| rx.recv_timeout(wait).unwrap_or_default();
+    let (out_tx, out_rx) = mpsc::channel();
+    let stdout = child.stdout.take();
+    std::thread::spawn(move || {
+        if let Some(mut pipe) = stdout {
+            let value = read(&mut pipe);
+            let _ = std::io::copy(&mut pipe, &mut std::io::sink());
+            let _ = out_tx.send(value);
+        }
+    });
+    let (err_tx, err_rx) = mpsc::channel();
+    let stderr = child.stderr.take();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = stderr {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        let _ = err_tx.send(String::from_utf8_lossy(&bytes).into_owned());
+    });
     let started = Instant::now();
     let mut pause = Duration::from_millis(1);
     let status = loop {
@@ -345,17 +367,17 @@ pub fn run_command(program: &Path, args: &[String], timeout: Duration) -> Result
         if started.elapsed() >= timeout {
             let _ = child.kill();
             let _ = child.wait();
-            let stderr = collect(&err_reader, PIPE_GRACE);
+            let stderr = err_rx.recv_timeout(PIPE_GRACE).unwrap_or_default();
             return Err(ToolError::Timeout { command, seconds: timeout.as_secs_f64(), stderr: stderr_tail(&stderr, STDERR_TAIL_LINES) });
         }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(20));
     };
     let grace = timeout.saturating_sub(started.elapsed()).max(PIPE_GRACE);
-    let stdout = collect(&out_reader, grace);
-    let stderr = collect(&err_reader, PIPE_GRACE);
+    let value = out_rx.recv_timeout(grace).ok();
+    let stderr = err_rx.recv_timeout(PIPE_GRACE).unwrap_or_default();
     if status.success() {
-        Ok(Captured { stdout, stderr })
+        Ok((value, stderr))
     } else {
         let status = status.code().map_or_else(|| status.to_string(), |c| format!("exit code {c}"));
         Err(ToolError::Failed { command, status, stderr: stderr_tail(&stderr, STDERR_TAIL_LINES), full_stderr: stderr })

@@ -8,7 +8,7 @@
 //! never followed), and still images with `-pattern_type none` (`a%d.png` is one file).
 
 use crate::error::ToolError;
-use crate::ffmpeg::{meaningful_lines, run_command, strip_component, Tools};
+use crate::ffmpeg::{meaningful_lines, run_reading, strip_component, Tools};
 use reel_core::args::ProbeDepth;
 use reel_core::media::MediaInfo;
 use reel_core::timeline::{Problem, Timeline, TimelineError};
@@ -100,11 +100,14 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let abs = absolute.to_string_lossy();
     let args = if is_image(path) { reel_core::args::ffprobe_image_args(&abs) } else { reel_core::args::ffprobe_args(&abs, depth) };
-    let out = run_command(ffprobe, &args, PROBE_TIMEOUT).map_err(|e| match e {
+    // Parsed as it streams: only keyframe packets are kept, so reel's memory does not grow
+    // with the length of the file.
+    let (parsed, _) = run_reading(ffprobe, &args, PROBE_TIMEOUT, |out| reel_core::ffprobe::parse_reader(out)).map_err(|e| match e {
         ToolError::Failed { full_stderr, .. } => classify_failure(shown, &abs, &full_stderr),
         other => ProbeError::Tool { path: shown.to_owned(), source: other },
     })?;
-    let info = reel_core::ffprobe::parse(&out.stdout).map_err(|source| ProbeError::Output { path: shown.to_owned(), source })?;
+    let unfinished = || reel_core::ffprobe::FfprobeParseError { reason: "its output was not read to the end in time".to_owned() };
+    let info = parsed.unwrap_or_else(|| Err(unfinished())).map_err(|source| ProbeError::Output { path: shown.to_owned(), source })?;
     if let Some(format) = info.refused_format() {
         return Err(ProbeError::Refused { path: shown.to_owned(), what: refused_what(format) });
     }
