@@ -1,5 +1,6 @@
-//! Parsing ffprobe's JSON (`-show_format -show_streams -show_packets`, as
-//! [`crate::args::ffprobe_args`] asks for it) into [`MediaInfo`].
+//! Parsing ffprobe's output into [`MediaInfo`]: its JSON (`-show_format -show_streams`, as
+//! [`crate::args::ffprobe_args`] asks for it) and, for keyframes, the CSV packet listing
+//! of the video stream ([`crate::args::ffprobe_keyframe_args`]).
 //!
 //! Every field is optional: real files lack fields ffprobe usually prints, numbers come as
 //! strings or as JSON numbers, and `"N/A"`, `""` and `"0/0"` mean unknown. Nothing here
@@ -19,14 +20,13 @@
 //! - **Keyframes**: the `pts_time` (or `dts_time` when there is no pts) of the packets of
 //!   the first real video stream (cover pictures do not count) whose `flags` contain `K`,
 //!   minus the container's `start_time`, ascending, without duplicates. They come from the
-//!   packet listing; nothing is decoded.
+//!   packet listing (read as it streams, keyframes kept: memory does not grow with the
+//!   file's length); nothing is decoded.
 
 use crate::media::{MediaInfo, StreamInfo, StreamKind};
 use crate::Rational;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 
 /// ffprobe printed something that is not its JSON.
@@ -38,34 +38,13 @@ pub struct FfprobeParseError {
 }
 
 /// Parses the JSON that [`crate::args::ffprobe_args`] (or
-/// [`crate::args::ffprobe_image_args`]) makes ffprobe print.
+/// [`crate::args::ffprobe_image_args`]) makes ffprobe print. Keyframes are left empty.
 pub fn parse(json: &str) -> Result<MediaInfo, FfprobeParseError> {
-    parse_reader(json.as_bytes())
-}
-
-/// [`parse`], reading the JSON as it comes (ffprobe's stdout): only keyframe packets are
-/// kept while reading, so memory does not grow with the length of the media (a one-hour
-/// source lists about 60 MB of packets).
-pub fn parse_reader(reader: impl Read) -> Result<MediaInfo, FfprobeParseError> {
-    let fail = |reason: String| FfprobeParseError { reason };
-    let mut reader = BufReader::new(reader);
-    // The first character decides between "printed nothing", "not JSON" and JSON.
-    loop {
-        let buf = reader.fill_buf().map_err(|e| fail(e.to_string()))?;
-        let Some(&first) = buf.iter().find(|b| !b.is_ascii_whitespace()) else {
-            if buf.is_empty() {
-                return Err(fail("it printed nothing".to_owned()));
-            }
-            let n = buf.len();
-            reader.consume(n);
-            continue;
-        };
-        if first != b'{' {
-            return Err(fail("it does not start with a JSON object".to_owned()));
-        }
-        break;
+    if !json.trim_start().starts_with('{') {
+        let reason = if json.trim().is_empty() { "it printed nothing" } else { "it does not start with a JSON object" };
+        return Err(FfprobeParseError { reason: reason.to_owned() });
     }
-    let out: Output = serde_json::from_reader(reader).map_err(|e| fail(e.to_string()))?;
+    let out: Output = serde_json::from_str(json).map_err(|e| FfprobeParseError { reason: e.to_string() })?;
     let empty = Map::new();
     let format = out.format.as_ref().and_then(Value::as_object).unwrap_or(&empty);
     let start_time = num(format, "start_time");
@@ -73,22 +52,6 @@ pub fn parse_reader(reader: impl Read) -> Result<MediaInfo, FfprobeParseError> {
     let stream_maps: Vec<&Map<String, Value>> =
         out.streams.as_ref().and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_object).collect()).unwrap_or_default();
     let streams: Vec<StreamInfo> = stream_maps.iter().enumerate().map(|(i, s)| stream(i, s)).collect();
-
-    let first_video = streams.iter().find(|s| s.kind == StreamKind::Video && !s.attached_pic).map(|s| u64::from(s.index));
-    let origin = start_time.unwrap_or(0.0);
-    let mut keys: Vec<(f64, f64)> = out
-        .packets
-        .0
-        .iter()
-        .filter(|p| first_video.is_some() && p.stream_index == first_video)
-        .filter_map(|p| {
-            let pts = p.pts_time.or(p.dts_time)?;
-            let dts = p.dts_time.unwrap_or(pts);
-            Some((pts - origin, dts - origin))
-        })
-        .collect();
-    keys.sort_by(|a, b| a.0.total_cmp(&b.0));
-    keys.dedup_by(|a, b| (a.0 - b.0).abs() < 1e-9);
 
     Ok(MediaInfo {
         format_name: text(format, "format_name"),
@@ -98,8 +61,9 @@ pub fn parse_reader(reader: impl Read) -> Result<MediaInfo, FfprobeParseError> {
         size: int(format, "size"),
         bit_rate: int(format, "bit_rate"),
         streams,
-        keyframes: keys.iter().map(|k| k.0).collect(),
-        keyframe_dts: keys.iter().map(|k| k.1).collect(),
+        // Filled in from the packet listing (`keyframes_from_csv`) where wanted.
+        keyframes: Vec::new(),
+        keyframe_dts: Vec::new(),
     })
 }
 
@@ -218,8 +182,7 @@ fn rotation(s: &Map<String, Value>) -> Option<i32> {
 }
 
 // ---------------------------------------------------------------------------------------
-// The top level, read leniently. Packets are reduced to keyframes while parsing, so a
-// long file's packet listing (tens of thousands of entries) never sits in memory.
+// The top level, read leniently.
 // ---------------------------------------------------------------------------------------
 
 #[derive(Deserialize)]
@@ -228,122 +191,35 @@ struct Output {
     format: Option<Value>,
     #[serde(default)]
     streams: Option<Value>,
-    #[serde(default)]
-    packets: KeyPackets,
 }
 
-/// The keyframe packets of every stream.
-#[derive(Default)]
-struct KeyPackets(Vec<Packet>);
+// ---------------------------------------------------------------------------------------
+// Keyframes, from the packet listing in CSV.
+// ---------------------------------------------------------------------------------------
 
-struct Packet {
-    stream_index: Option<u64>,
-    pts_time: Option<f64>,
-    dts_time: Option<f64>,
-}
-
-impl<'de> Deserialize<'de> for KeyPackets {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = KeyPackets;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of packets")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KeyPackets, A::Error> {
-                let mut keys = Vec::new();
-                while let Some(p) = seq.next_element::<RawPacket>()? {
-                    if p.flags.0.as_deref().is_some_and(|f| f.contains('K')) {
-                        keys.push(Packet {
-                            stream_index: p.stream_index.0.as_deref().and_then(|s| s.trim().parse().ok()),
-                            pts_time: p.pts_time.0.as_deref().and_then(|s| s.trim().parse().ok()).filter(|v: &f64| v.is_finite()),
-                            dts_time: p.dts_time.0.as_deref().and_then(|s| s.trim().parse().ok()).filter(|v: &f64| v.is_finite()),
-                        });
-                    }
-                }
-                Ok(KeyPackets(keys))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<KeyPackets, E> {
-                Ok(KeyPackets::default())
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeyPackets, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(KeyPackets::default())
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<KeyPackets, E> {
-                Ok(KeyPackets::default())
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<KeyPackets, E> {
-                Ok(KeyPackets::default())
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<KeyPackets, E> {
-                Ok(KeyPackets::default())
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<KeyPackets, E> {
-                Ok(KeyPackets::default())
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<KeyPackets, E> {
-                Ok(KeyPackets::default())
-            }
+/// Keyframe times from the CSV packet listing that [`crate::args::ffprobe_keyframe_args`]
+/// makes ffprobe print (one `pts_time,dts_time,flags` line per packet of one stream),
+/// read line by line as it streams: only keyframes are kept. Times are made relative to
+/// `origin` (the container's start time). Returns `(pts, dts)` lists, ascending by pts,
+/// without duplicates; a packet without pts uses its dts. Lines that do not parse are
+/// skipped (ffprobe prints `N/A` for unknown times).
+pub fn keyframes_from_csv(reader: impl Read, origin: f64) -> Result<(Vec<f64>, Vec<f64>), FfprobeParseError> {
+    let time = |field: Option<&str>| field.map(str::trim).filter(|f| !is_unknown(f)).and_then(|f| f.parse::<f64>().ok()).filter(|v| v.is_finite());
+    let mut keys: Vec<(f64, f64)> = Vec::new();
+    for line in BufReader::new(reader).lines() {
+        let line = line.map_err(|e| FfprobeParseError { reason: e.to_string() })?;
+        let mut fields = line.split(',');
+        let (pts, dts, flags) = (time(fields.next()), time(fields.next()), fields.next().unwrap_or(""));
+        if !flags.contains('K') {
+            continue;
         }
-        deserializer.deserialize_any(V)
-    }
-}
-
-/// One packet as printed; fields other than these four are skipped unread.
-#[derive(Deserialize)]
-struct RawPacket {
-    #[serde(default)]
-    stream_index: Scalar,
-    #[serde(default)]
-    pts_time: Scalar,
-    #[serde(default)]
-    dts_time: Scalar,
-    #[serde(default)]
-    flags: Scalar,
-}
-
-/// A string or number as text; anything else (null, objects, `"N/A"`) is `None`.
-#[derive(Default)]
-struct Scalar(Option<String>);
-
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Scalar;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or a number")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar((!is_unknown(v)).then(|| v.to_owned())))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Scalar, E> {
-                Ok(Scalar(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
-                Ok(Scalar(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Scalar(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Scalar(None))
-            }
+        if let Some(pts) = pts.or(dts) {
+            keys.push((pts - origin, dts.unwrap_or(pts) - origin));
         }
-        deserializer.deserialize_any(V)
     }
+    keys.sort_by(|a, b| a.0.total_cmp(&b.0));
+    keys.dedup_by(|a, b| (a.0 - b.0).abs() < 1e-9);
+    Ok(keys.into_iter().unzip())
 }
 
 #[cfg(test)]
@@ -352,12 +228,7 @@ mod tests {
 
     #[test]
     fn parses_a_typical_mp4_with_odd_fields() {
-        let json = r#"{"packets":[
-            {"codec_type":"video","stream_index":0,"pts_time":"0.000000","dts_time":"-0.066667","flags":"K_","size":"834"},
-            {"stream_index":1,"pts_time":"0.000000","dts_time":"0.000000","flags":"K_"},
-            {"stream_index":0,"pts_time":"0.133333","dts_time":"-0.033333","flags":"__"},
-            {"stream_index":0,"pts_time":"1.000000","dts_time":"0.933333","flags":"K_"}],
-          "streams":[
+        let json = r#"{"streams":[
             {"index":0,"id":"0x1","codec_name":"h264","profile":"High","codec_type":"video","width":320,"height":180,
              "sample_aspect_ratio":"1:1","pix_fmt":"yuv420p","r_frame_rate":"30/1","avg_frame_rate":"30/1","time_base":"1/15360",
              "duration":"6.000000","nb_frames":"180","bit_rate":"N/A",
@@ -366,8 +237,7 @@ mod tests {
              "r_frame_rate":"0/0","avg_frame_rate":"0/0","time_base":"1/48000","duration":"6.000000","bit_rate":"128000"}],
           "format":{"format_name":"mov,mp4,m4a,3gp,3g2,mj2","start_time":"0.000000","duration":"6.000000","size":"1234","bit_rate":"N/A"}}"#;
         let m = parse(json).unwrap();
-        assert_eq!(m.keyframes, vec![0.0, 1.0]);
-        assert_eq!(m.keyframe_dts, vec![-0.066_667, 0.933_333]);
+        assert!(m.keyframes.is_empty(), "keyframes come from the packet listing");
         let v = m.video().unwrap();
         assert_eq!((v.id, v.rotation, v.display_size()), (Some(1), Some(270), Some((180, 320))));
         assert_eq!((v.codec.as_deref(), v.profile.as_deref(), v.pix_fmt.as_deref()), (Some("h264"), Some("High"), Some("yuv420p")));
@@ -402,7 +272,7 @@ mod tests {
                      "not an object",
                      {"codec_type":"weird","index":-1,"disposition":{"attached_pic":"1"}},
                      {}],
-          "packets":null}"#;
+          "chapters":null}"#;
         let m = parse(json).unwrap();
         assert_eq!((m.duration, m.start_time, m.size, m.bit_rate, m.format_name.as_deref()), (None, None, Some(12), None, None));
         assert_eq!(m.streams.len(), 3, "a stream that is not an object is skipped");
@@ -414,10 +284,9 @@ mod tests {
         // A missing or negative index falls back to the stream's position in the list.
         assert_eq!((m.streams[1].kind, m.streams[1].index, m.streams[1].attached_pic), (StreamKind::Other, 1, true));
         assert_eq!((m.streams[2].kind, m.streams[2].index), (StreamKind::Other, 2));
-        assert!(m.keyframes.is_empty());
-        // Packets given as something other than a list.
-        for packets in ["{}", "\"x\"", "1", "true"] {
-            assert!(parse(&format!("{{\"packets\":{packets}}}")).is_ok(), "{packets}");
+        // Fields reel does not read, whatever their shape, are ignored.
+        for other in ["{}", "\"x\"", "1", "true", "[1,2]"] {
+            assert!(parse(&format!("{{\"packets\":{other}}}")).is_ok(), "{other}");
         }
     }
 
@@ -460,30 +329,16 @@ mod tests {
     }
 
     #[test]
-    fn keyframes_of_the_first_real_video_stream_relative_to_start_time() {
-        // Stream 0 is a cover picture; stream 1 is the real video; stream 2 is audio.
-        let json = r#"{"format":{"start_time":"1.400000"},
-          "streams":[{"index":0,"codec_type":"video","disposition":{"attached_pic":1}},
-                     {"index":1,"codec_type":"video"},{"index":2,"codec_type":"audio"}],
-          "packets":[{"stream_index":0,"pts_time":"0.0","flags":"K_"},
-                     {"stream_index":1,"pts_time":"3.400000","dts_time":"3.333333","flags":"K_"},
-                     {"stream_index":1,"pts_time":"1.400000","dts_time":"1.333333","flags":"K__"},
-                     {"stream_index":1,"pts_time":"1.400000","dts_time":"1.333333","flags":"K_"},
-                     {"stream_index":"1","pts_time":"N/A","dts_time":"2.4","flags":"KD"},
-                     {"stream_index":1,"pts_time":"1.5","flags":"__"},
-                     {"stream_index":1,"flags":"K_"},
-                     {"stream_index":2,"pts_time":"1.4","flags":"K_"}]}"#;
-        let m = parse(json).unwrap();
+    fn keyframes_from_the_csv_packet_listing_relative_to_start_time() {
+        // What `ffprobe -select_streams N -show_entries packet=pts_time,dts_time,flags
+        // -print_format csv=p=0` prints, start time 1.4 s: out of order (B-frames), a
+        // duplicate, a packet without pts, one without any time, non-key packets.
+        let csv = "3.400000,3.333333,K_\n1.400000,1.333333,K__\n1.400000,1.333333,K_\nN/A,2.4,KD\n1.5,1.466667,__\nN/A,N/A,K_\n\ngarbage\n";
+        let (pts, dts) = keyframes_from_csv(csv.as_bytes(), 1.4).unwrap();
         let round = |v: &[f64]| v.iter().map(|k| (k * 1e6).round() / 1e6).collect::<Vec<_>>();
-        assert_eq!(round(&m.keyframes), vec![0.0, 1.0, 2.0]);
-        assert_eq!(round(&m.keyframe_dts), vec![-0.066_667, 1.0, 1.933_333]);
-        assert_eq!(m.video().map(|v| v.index), Some(1));
-    }
-
-    #[test]
-    fn no_video_means_no_keyframes() {
-        let json = r#"{"streams":[{"index":0,"codec_type":"audio"}],"packets":[{"stream_index":0,"pts_time":"0","flags":"K_"}]}"#;
-        assert!(parse(json).unwrap().keyframes.is_empty());
+        assert_eq!(round(&pts), vec![0.0, 1.0, 2.0]);
+        assert_eq!(round(&dts), vec![-0.066_667, 1.0, 1.933_333]);
+        assert_eq!(keyframes_from_csv(&b""[..], 0.0).unwrap(), (vec![], vec![]));
     }
 
     #[test]

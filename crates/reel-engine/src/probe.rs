@@ -8,8 +8,8 @@
 //! never followed), and still images with `-pattern_type none` (`a%d.png` is one file).
 
 use crate::error::ToolError;
-use crate::ffmpeg::{meaningful_lines, run_reading, strip_component, Tools};
-use reel_core::args::ProbeDepth;
+use crate::ffmpeg::{meaningful_lines, run_command, run_reading, strip_component, Tools};
+use reel_core::ffprobe::FfprobeParseError;
 use reel_core::media::MediaInfo;
 use reel_core::timeline::{Problem, Timeline, TimelineError};
 use reel_core::validate::{check_media, MediaMap};
@@ -71,6 +71,16 @@ pub fn probe(ffprobe: &Path, path: &Path) -> Result<MediaInfo, ProbeError> {
     probe_as(ffprobe, path, &path.display().to_string())
 }
 
+/// How much a probe finds out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProbeDepth {
+    /// Format, streams, and the video stream's keyframes (a second ffprobe run that lists
+    /// its packets without decoding).
+    Keyframes,
+    /// Format and streams only: the container's header, enough to verify an output.
+    Streams,
+}
+
 /// [`probe`], naming the file `shown` in messages (what the timeline says, say).
 pub fn probe_as(ffprobe: &Path, path: &Path, shown: &str) -> Result<MediaInfo, ProbeError> {
     probe_to(ffprobe, path, shown, ProbeDepth::Keyframes)
@@ -99,20 +109,29 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
 
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let abs = absolute.to_string_lossy();
-    let args = if is_image(path) { reel_core::args::ffprobe_image_args(&abs) } else { reel_core::args::ffprobe_args(&abs, depth) };
-    // Parsed as it streams: only keyframe packets are kept, so reel's memory does not grow
-    // with the length of the file.
-    let (parsed, _) = run_reading(ffprobe, &args, PROBE_TIMEOUT, |out| reel_core::ffprobe::parse_reader(out)).map_err(|e| match e {
+    let image = is_image(path);
+    let args = if image { reel_core::args::ffprobe_image_args(&abs) } else { reel_core::args::ffprobe_args(&abs) };
+    let failed = |e: ToolError| match e {
         ToolError::Failed { full_stderr, .. } => classify_failure(shown, &abs, &full_stderr),
         other => ProbeError::Tool { path: shown.to_owned(), source: other },
-    })?;
-    let unfinished = || reel_core::ffprobe::FfprobeParseError { reason: "its output was not read to the end in time".to_owned() };
-    let info = parsed.unwrap_or_else(|| Err(unfinished())).map_err(|source| ProbeError::Output { path: shown.to_owned(), source })?;
+    };
+    let out = run_command(ffprobe, &args, PROBE_TIMEOUT).map_err(failed)?;
+    let unparsed = |source: FfprobeParseError| ProbeError::Output { path: shown.to_owned(), source };
+    let mut info = reel_core::ffprobe::parse(&out.stdout).map_err(unparsed)?;
     if let Some(format) = info.refused_format() {
         return Err(ProbeError::Refused { path: shown.to_owned(), what: refused_what(format) });
     }
     if info.streams.is_empty() {
         return Err(ProbeError::NotMedia { path: shown.to_owned(), reason: "it has no audio, video or image streams".to_owned() });
+    }
+    let video = info.video().filter(|_| depth == ProbeDepth::Keyframes && !image && !info.is_still_image()).map(|v| v.index);
+    if let Some(index) = video {
+        // Read as it streams, keyframes kept: reel's memory does not grow with the file.
+        let origin = info.start_time.unwrap_or(0.0);
+        let args = reel_core::args::ffprobe_keyframe_args(&abs, index);
+        let (listed, _) = run_reading(ffprobe, &args, PROBE_TIMEOUT, move |out| reel_core::ffprobe::keyframes_from_csv(out, origin)).map_err(failed)?;
+        let unfinished = || FfprobeParseError { reason: "its packet listing was not read to the end in time".to_owned() };
+        (info.keyframes, info.keyframe_dts) = listed.unwrap_or_else(|| Err(unfinished())).map_err(unparsed)?;
     }
     Ok(info)
 }
@@ -323,14 +342,16 @@ mod tests {
 
     #[test]
     fn probing_lists_packets_and_decodes_nothing() {
-        let args = reel_core::args::ffprobe_args("/m/a.mp4", ProbeDepth::Keyframes).join(" ");
-        let light = reel_core::args::ffprobe_args("/m/a.mp4", ProbeDepth::Streams).join(" ");
-        assert!(!light.contains("packet") && light.contains("-show_streams") && light.ends_with("file:/m/a.mp4"), "{light}");
-        assert!(args.contains("packet=stream_index,pts_time,dts_time,flags") && args.contains("-show_streams") && args.contains("-show_format"), "{args}");
-        for decoding in ["-show_frames", "-count_frames", "-count_packets", "-read_intervals"] {
-            assert!(!args.contains(decoding), "{decoding} in {args}");
+        let streams = reel_core::args::ffprobe_args("/m/a.mp4").join(" ");
+        let packets = reel_core::args::ffprobe_keyframe_args("/m/a.mp4", 1).join(" ");
+        assert!(!streams.contains("packet") && streams.contains("-show_streams") && streams.contains("-show_format"), "{streams}");
+        assert!(packets.contains("-select_streams 1 -show_entries packet=pts_time,dts_time,flags -print_format csv=p=0"), "{packets}");
+        for args in [&streams, &packets] {
+            for decoding in ["-show_frames", "-count_frames", "-count_packets", "-read_intervals"] {
+                assert!(!args.contains(decoding), "{decoding} in {args}");
+            }
+            assert!(args.contains("-protocol_whitelist file -format_whitelist") && args.ends_with("file:/m/a.mp4"), "{args}");
         }
-        assert!(args.ends_with("file:/m/a.mp4"));
     }
 
     /// An ffprobe that logs each call, then runs the real one.
@@ -361,8 +382,13 @@ mod tests {
         let (loaded, media) = load_timeline(&tools, &timeline).unwrap();
         assert_eq!(loaded.items.len(), 3);
         assert_eq!(media.len(), 2);
+        // Each file once for its streams and once for its video's packets.
         let calls = std::fs::read_to_string(&log).unwrap();
-        assert_eq!(calls.lines().count(), 2, "{calls}");
+        for file in [&a, &b] {
+            let of = |what: &str| calls.lines().filter(|l| l.contains(what) && l.contains(file.to_str().unwrap())).count();
+            assert_eq!((of("-show_streams"), of("-show_entries packet")), (1, 1), "{calls}");
+        }
+        assert_eq!(calls.lines().count(), 4, "{calls}");
         let info = media[a.to_str().unwrap()].as_ref().unwrap();
         assert_eq!(info.keyframes.len(), 6);
         assert_eq!(info.video().and_then(|v| v.frame_rate), reel_core::Rational::new(30, 1));

@@ -125,9 +125,9 @@ mod tests {
           "streams":[{"index":0,"codec_type":"video","codec_name":"h264","profile":"High","pix_fmt":"yuv420p","width":1920,"height":1080,
                       "sample_aspect_ratio":"1:1","avg_frame_rate":"2997/100","r_frame_rate":"30/1","time_base":"1/600",
                       "side_data_list":[{"rotation":-90}]},
-                     {"index":1,"codec_type":"audio","codec_name":"aac","sample_rate":"44100","channels":1,"channel_layout":"mono","bit_rate":"64000"}],
-          "packets":[{"stream_index":0,"pts_time":"0","flags":"K_"},{"stream_index":0,"pts_time":"1","flags":"K_"}]}"#;
-        let m = reel_core::ffprobe::parse(json).unwrap();
+                     {"index":1,"codec_type":"audio","codec_name":"aac","sample_rate":"44100","channels":1,"channel_layout":"mono","bit_rate":"64000"}]}"#;
+        let mut m = reel_core::ffprobe::parse(json).unwrap();
+        (m.keyframes, m.keyframe_dts) = reel_core::ffprobe::keyframes_from_csv(&b"0,0,K_\n0.5,0.5,__\n1,1,K_\n"[..], 0.0).unwrap();
         let table = render("clip.mov", &m);
         assert_eq!(
             table,
