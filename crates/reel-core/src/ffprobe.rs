@@ -206,13 +206,20 @@ struct Output {
 pub fn keyframes_from_csv(reader: impl Read, origin: f64) -> Result<(Vec<f64>, Vec<f64>), FfprobeParseError> {
     let time = |field: Option<&str>| field.map(str::trim).filter(|f| !is_unknown(f)).and_then(|f| f.parse::<f64>().ok()).filter(|v| v.is_finite());
     let mut keys: Vec<(f64, f64)> = Vec::new();
-    for line in BufReader::new(reader).lines() {
-        let line = line.map_err(|e| FfprobeParseError { reason: e.to_string() })?;
-        let mut fields = line.split(',');
-        let (pts, dts, flags) = (time(fields.next()), time(fields.next()), fields.next().unwrap_or(""));
+    let mut reader = BufReader::new(reader);
+    let mut buffer = String::new();
+    loop {
+        buffer.clear();
+        if reader.read_line(&mut buffer).map_err(|e| FfprobeParseError { reason: e.to_string() })? == 0 {
+            break;
+        }
+        let line = buffer.trim_end();
+        // The flags decide first: most packets are not keyframes, their times are not read.
+        let Some((times, flags)) = line.rsplit_once(',') else { continue };
         if !flags.contains('K') {
             continue;
         }
+        let (pts, dts) = times.split_once(',').map_or((None, None), |(p, d)| (time(Some(p)), time(Some(d))));
         if let Some(pts) = pts.or(dts) {
             keys.push((pts - origin, dts.unwrap_or(pts) - origin));
         }
