@@ -15,6 +15,7 @@ use reel_core::timeline::{Problem, Timeline, TimelineError};
 use reel_core::validate::{check_media, MediaMap};
 use reel_wire::exit;
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -129,11 +130,28 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
         // Read as it streams, keyframes kept: reel's memory does not grow with the file.
         let origin = info.start_time.unwrap_or(0.0);
         let args = reel_core::args::ffprobe_keyframe_args(&abs, index);
-        let (listed, _) = run_reading(ffprobe, &args, PROBE_TIMEOUT, move |out| reel_core::ffprobe::keyframes_from_csv(out, origin)).map_err(failed)?;
+        let (listed, _) = run_reading(ffprobe, &args, PROBE_TIMEOUT, move |out| reel_core::ffprobe::keyframes_from_csv(Batched(out), origin)).map_err(failed)?;
         let unfinished = || FfprobeParseError { reason: "its packet listing was not read to the end in time".to_owned() };
         (info.keyframes, info.keyframe_dts) = listed.unwrap_or_else(|| Err(unfinished())).map_err(unparsed)?;
     }
     Ok(info)
+}
+
+/// A pipe read in batches: ffprobe writes its packet listing one line per `write` (108,000
+/// of them for an hour of video), and reading each as it comes cost reel a system call per
+/// line. After a short read, wait a moment so the next read finds the pipe fuller.
+struct Batched<'a>(&'a mut dyn Read);
+
+impl Read for Batched<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        if n > 0 && n < 4096 {
+            // ffprobe lists about 5 MB/s: 2 ms fills the next read, far from the 64 KiB
+            // that would make ffprobe wait on the pipe.
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Ok(n)
+    }
 }
 
 fn refused_what(format: &str) -> String {
