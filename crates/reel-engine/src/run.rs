@@ -48,6 +48,8 @@ pub enum RunError {
     Rename { path: String, reason: String },
     #[error("cancelled; {path} was left as it was and temporary files were removed")]
     Cancelled { path: String },
+    #[error("job {job} would need a command line of {bytes} bytes ({inputs} inputs), over this system's limit of {limit} bytes, so ffmpeg cannot be started. reel does not split such a timeline by itself yet: export it in parts of at most about {fits} clips, then join the parts with a timeline that cuts nothing (it stream-copies)")]
+    CommandTooLong { job: String, bytes: usize, inputs: usize, limit: usize, fits: usize },
 }
 
 impl RunError {
@@ -57,6 +59,7 @@ impl RunError {
         match self {
             Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } => exit::DESTINATION,
             Self::Cancelled { .. } => exit::CANCELLED,
+            Self::CommandTooLong { .. } => exit::INVALID_INPUT,
             _ => exit::EXPORT_FAILED,
         }
     }
@@ -70,6 +73,7 @@ impl RunError {
             Self::Ffmpeg { .. } | Self::Spawn { .. } => "ffmpeg",
             Self::Verify { .. } => "verify",
             Self::Cancelled { .. } => "cancelled",
+            Self::CommandTooLong { .. } => "invalid_input",
         }
     }
 }
@@ -112,6 +116,39 @@ fn reclaim_stale(folder: &Path) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
+}
+
+/// The most bytes of arguments (with their terminating NULs) a program can be started
+/// with here, after room for the environment: `ARG_MAX` on Unix, 32,767 UTF-16 units for a
+/// whole Windows command line.
+fn command_line_limit() -> usize {
+    #[cfg(unix)]
+    {
+        let arg_max = nix::unistd::sysconf(nix::unistd::SysconfVar::ARG_MAX).ok().flatten().and_then(|v| usize::try_from(v).ok()).unwrap_or(128 * 1024);
+        let environment: usize = std::env::vars_os().map(|(k, v)| k.len() + v.len() + 2).sum();
+        arg_max.saturating_sub(environment + 4096)
+    }
+    #[cfg(not(unix))]
+    {
+        32_767
+    }
+}
+
+/// Refuses a plan whose ffmpeg command lines cannot be started on this system (a timeline
+/// of many thousands of clips: one input each), before anything is written.
+pub fn check_command_lines(plan: &Plan, program: &Path) -> Result<(), RunError> {
+    let limit = command_line_limit();
+    for job in &plan.jobs {
+        for command in std::iter::once(&job.command).chain(job.software_fallback.as_deref()) {
+            let bytes = program.as_os_str().len() + 1 + command.to_args().iter().map(|a| a.len() + 1).sum::<usize>();
+            if bytes > limit {
+                let inputs = command.inputs.len();
+                let fits = (inputs * limit / bytes.max(1) * 9 / 10).max(1);
+                return Err(RunError::CommandTooLong { job: job.id.clone(), bytes, inputs, limit, fits });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks the destination before any work: its folder is writable, it is not an input,
@@ -340,6 +377,7 @@ fn place(from: &Path, destination: &Path, overwrite: bool) -> Result<(), RunErro
 pub fn run_plan(plan: &Plan, tools: &Tools, destination: &Path, options: &RunOptions, mut timings: StageTimings, on_event: &mut dyn FnMut(Event)) -> Result<ExportReport, RunError> {
     let started = Instant::now();
     let folder = check_destination(plan, destination, options.overwrite)?;
+    check_command_lines(plan, &tools.ffmpeg)?;
     reclaim_stale(&folder);
     let work = tempfile::Builder::new().prefix(".reel-").tempdir_in(&folder).map_err(|e| RunError::Folder { folder: folder.display().to_string(), reason: e.to_string() })?;
     let total: f64 = plan.jobs.iter().map(|j| j.expected_duration).sum();
