@@ -126,13 +126,13 @@ pub fn ffprobe_args(path: &str) -> Vec<String> {
     args
 }
 
-/// ffprobe arguments listing one stream's packets as CSV lines `pts_time,dts_time,flags`,
-/// for its keyframes (`K` in the flags). Reads packet headers only, decodes nothing; a
-/// tenth of the JSON listing's size, and only this stream's packets.
-pub fn ffprobe_keyframe_args(path: &str, stream_index: u32) -> Vec<String> {
+/// ffprobe arguments listing the video streams' packets as CSV lines
+/// `stream_index,pts_time,dts_time,flags`, for their keyframes (`K` in the flags). Reads
+/// packet headers only, decodes nothing; a tenth of the JSON listing's size, and no audio
+/// packets. Independent of [`ffprobe_args`], so both can run at once.
+pub fn ffprobe_keyframe_args(path: &str) -> Vec<String> {
     let mut args = probe_base();
-    args.extend(["-select_streams".to_owned(), stream_index.to_string()]);
-    args.extend(["-show_entries", "packet=pts_time,dts_time,flags", "-print_format", "csv=p=0"].map(str::to_owned));
+    args.extend(["-select_streams", "v", "-show_entries", "packet=stream_index,pts_time,dts_time,flags", "-print_format", "csv=p=0"].map(str::to_owned));
     args.push(file_url(path));
     args
 }

@@ -197,15 +197,13 @@ struct Output {
 // Keyframes, from the packet listing in CSV.
 // ---------------------------------------------------------------------------------------
 
-/// Keyframe times from the CSV packet listing that [`crate::args::ffprobe_keyframe_args`]
-/// makes ffprobe print (one `pts_time,dts_time,flags` line per packet of one stream),
-/// read line by line as it streams: only keyframes are kept. Times are made relative to
-/// `origin` (the container's start time). Returns `(pts, dts)` lists, ascending by pts,
-/// without duplicates; a packet without pts uses its dts. Lines that do not parse are
+/// Keyframe packets from the CSV listing that [`crate::args::ffprobe_keyframe_args`] makes
+/// ffprobe print (one `stream_index,pts_time,dts_time,flags` line per video packet), read
+/// line by line as it streams: only keyframes are kept. Lines that do not parse are
 /// skipped (ffprobe prints `N/A` for unknown times).
-pub fn keyframes_from_csv(reader: impl Read, origin: f64) -> Result<(Vec<f64>, Vec<f64>), FfprobeParseError> {
-    let time = |field: Option<&str>| field.map(str::trim).filter(|f| !is_unknown(f)).and_then(|f| f.parse::<f64>().ok()).filter(|v| v.is_finite());
-    let mut keys: Vec<(f64, f64)> = Vec::new();
+pub fn keyframes_from_csv(reader: impl Read) -> Result<KeyframeListing, FfprobeParseError> {
+    let time = |field: &str| Some(field.trim()).filter(|f| !is_unknown(f)).and_then(|f| f.parse::<f64>().ok()).filter(|v| v.is_finite());
+    let mut packets = Vec::new();
     let mut reader = BufReader::new(reader);
     let mut buffer = String::new();
     loop {
@@ -213,20 +211,35 @@ pub fn keyframes_from_csv(reader: impl Read, origin: f64) -> Result<(Vec<f64>, V
         if reader.read_line(&mut buffer).map_err(|e| FfprobeParseError { reason: e.to_string() })? == 0 {
             break;
         }
-        let line = buffer.trim_end();
         // The flags decide first: most packets are not keyframes, their times are not read.
-        let Some((times, flags)) = line.rsplit_once(',') else { continue };
+        let Some((rest, flags)) = buffer.trim_end().rsplit_once(',') else { continue };
         if !flags.contains('K') {
             continue;
         }
-        let (pts, dts) = times.split_once(',').map_or((None, None), |(p, d)| (time(Some(p)), time(Some(d))));
+        let mut fields = rest.split(',');
+        let (Some(stream), Some(pts), Some(dts)) = (fields.next().and_then(|f| f.trim().parse::<u32>().ok()), fields.next(), fields.next()) else { continue };
+        let (pts, dts) = (time(pts), time(dts));
         if let Some(pts) = pts.or(dts) {
-            keys.push((pts - origin, dts.unwrap_or(pts) - origin));
+            packets.push((stream, pts, dts.unwrap_or(pts)));
         }
     }
-    keys.sort_by(|a, b| a.0.total_cmp(&b.0));
-    keys.dedup_by(|a, b| (a.0 - b.0).abs() < 1e-9);
-    Ok(keys.into_iter().unzip())
+    Ok(KeyframeListing(packets))
+}
+
+/// The keyframe packets of every video stream of a file: `(stream index, pts, dts)`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyframeListing(pub Vec<(u32, f64, f64)>);
+
+impl KeyframeListing {
+    /// The keyframes of one stream relative to `origin` (the container's start time), as
+    /// `(pts, dts)` lists ascending by pts, without duplicates; a packet without pts uses
+    /// its dts.
+    pub fn of(&self, stream: u32, origin: f64) -> (Vec<f64>, Vec<f64>) {
+        let mut keys: Vec<(f64, f64)> = self.0.iter().filter(|p| p.0 == stream).map(|p| (p.1 - origin, p.2 - origin)).collect();
+        keys.sort_by(|a, b| a.0.total_cmp(&b.0));
+        keys.dedup_by(|a, b| (a.0 - b.0).abs() < 1e-9);
+        keys.into_iter().unzip()
+    }
 }
 
 #[cfg(test)]
@@ -337,15 +350,18 @@ mod tests {
 
     #[test]
     fn keyframes_from_the_csv_packet_listing_relative_to_start_time() {
-        // What `ffprobe -select_streams N -show_entries packet=pts_time,dts_time,flags
-        // -print_format csv=p=0` prints, start time 1.4 s: out of order (B-frames), a
-        // duplicate, a packet without pts, one without any time, non-key packets.
-        let csv = "3.400000,3.333333,K_\n1.400000,1.333333,K__\n1.400000,1.333333,K_\nN/A,2.4,KD\n1.5,1.466667,__\nN/A,N/A,K_\n\ngarbage\n";
-        let (pts, dts) = keyframes_from_csv(csv.as_bytes(), 1.4).unwrap();
+        // What `ffprobe -select_streams v -show_entries packet=stream_index,pts_time,dts_time,flags
+        // -print_format csv=p=0` prints, start time 1.4 s: stream 0 a cover picture, stream 1
+        // the video, out of order (B-frames), a duplicate, a packet without pts, one without
+        // any time, non-key packets, lines that are not packets.
+        let csv = "0,0.0,0.0,K_\n1,3.400000,3.333333,K_\n1,1.400000,1.333333,K__\n1,1.400000,1.333333,K_\n1,N/A,2.4,KD\n1,1.5,1.466667,__\n1,N/A,N/A,K_\n\ngarbage\nx,1,1,K_\n";
+        let listing = keyframes_from_csv(csv.as_bytes()).unwrap();
+        let (pts, dts) = listing.of(1, 1.4);
         let round = |v: &[f64]| v.iter().map(|k| (k * 1e6).round() / 1e6).collect::<Vec<_>>();
         assert_eq!(round(&pts), vec![0.0, 1.0, 2.0]);
         assert_eq!(round(&dts), vec![-0.066_667, 1.0, 1.933_333]);
-        assert_eq!(keyframes_from_csv(&b""[..], 0.0).unwrap(), (vec![], vec![]));
+        assert_eq!(listing.of(0, 0.0), (vec![0.0], vec![0.0]));
+        assert_eq!(keyframes_from_csv(&b""[..]).unwrap().of(1, 0.0), (vec![], vec![]));
     }
 
     #[test]

@@ -111,6 +111,13 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let abs = absolute.to_string_lossy();
     let image = is_image(path);
+    // The keyframe listing runs beside the streams probe (it needs nothing from it): two
+    // ffprobe processes at once instead of one after the other.
+    let listing = (depth == ProbeDepth::Keyframes && !image).then(|| {
+        let (ffprobe, args) = (ffprobe.to_owned(), reel_core::args::ffprobe_keyframe_args(&abs));
+        // Read as it streams, keyframes kept: reel's memory does not grow with the file.
+        std::thread::spawn(move || run_reading(&ffprobe, &args, PROBE_TIMEOUT, |out| reel_core::ffprobe::keyframes_from_csv(Batched(out))))
+    });
     let args = if image { reel_core::args::ffprobe_image_args(&abs) } else { reel_core::args::ffprobe_args(&abs) };
     let failed = |e: ToolError| match e {
         ToolError::Failed { full_stderr, .. } => classify_failure(shown, &abs, &full_stderr),
@@ -125,14 +132,12 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
     if info.streams.is_empty() {
         return Err(ProbeError::NotMedia { path: shown.to_owned(), reason: "it has no audio, video or image streams".to_owned() });
     }
-    let video = info.video().filter(|_| depth == ProbeDepth::Keyframes && !image && !info.is_still_image()).map(|v| v.index);
-    if let Some(index) = video {
-        // Read as it streams, keyframes kept: reel's memory does not grow with the file.
-        let origin = info.start_time.unwrap_or(0.0);
-        let args = reel_core::args::ffprobe_keyframe_args(&abs, index);
-        let (listed, _) = run_reading(ffprobe, &args, PROBE_TIMEOUT, move |out| reel_core::ffprobe::keyframes_from_csv(Batched(out), origin)).map_err(failed)?;
+    let video = info.video().filter(|_| !info.is_still_image()).map(|v| v.index);
+    if let (Some(index), Some(listing)) = (video, listing) {
         let unfinished = || FfprobeParseError { reason: "its packet listing was not read to the end in time".to_owned() };
-        (info.keyframes, info.keyframe_dts) = listed.unwrap_or_else(|| Err(unfinished())).map_err(unparsed)?;
+        let (listed, _) = listing.join().unwrap_or_else(|_| Ok((None, String::new()))).map_err(failed)?;
+        let keys = listed.unwrap_or_else(|| Err(unfinished())).map_err(unparsed)?;
+        (info.keyframes, info.keyframe_dts) = keys.of(index, info.start_time.unwrap_or(0.0));
     }
     Ok(info)
 }
@@ -361,9 +366,9 @@ mod tests {
     #[test]
     fn probing_lists_packets_and_decodes_nothing() {
         let streams = reel_core::args::ffprobe_args("/m/a.mp4").join(" ");
-        let packets = reel_core::args::ffprobe_keyframe_args("/m/a.mp4", 1).join(" ");
+        let packets = reel_core::args::ffprobe_keyframe_args("/m/a.mp4").join(" ");
         assert!(!streams.contains("packet") && streams.contains("-show_streams") && streams.contains("-show_format"), "{streams}");
-        assert!(packets.contains("-select_streams 1 -show_entries packet=pts_time,dts_time,flags -print_format csv=p=0"), "{packets}");
+        assert!(packets.contains("-select_streams v -show_entries packet=stream_index,pts_time,dts_time,flags -print_format csv=p=0"), "{packets}");
         for args in [&streams, &packets] {
             for decoding in ["-show_frames", "-count_frames", "-count_packets", "-read_intervals"] {
                 assert!(!args.contains(decoding), "{decoding} in {args}");
