@@ -14,7 +14,7 @@
 //! Percentiles interpolate linearly between the closest ranks.
 
 use reel_core::timeline::Timeline;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -380,10 +380,7 @@ pub fn count(path: &Path) -> Result<Option<u64>, LogError> {
         return Ok(None);
     }
     let db = open(path)?;
-    db.query_row("SELECT count(*) FROM exports", [], |r| r.get::<_, i64>(0))
-        .optional()
-        .map(|n| n.map(|n| u64::try_from(n).unwrap_or(0)))
-        .map_err(|e| LogError::database(path, &e))
+    db.query_row("SELECT count(*) FROM exports", [], |r| r.get::<_, i64>(0)).map(|n| Some(u64::try_from(n).unwrap_or(0))).map_err(|e| LogError::database(path, &e))
 }
 
 /// A stable identity for a timeline's content: SHA-256 of its parsed form, so formatting
