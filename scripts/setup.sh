@@ -22,3 +22,21 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 ffmpeg -hide_banner -version | head -n 1 >&2
+
+# The Rust pieces the build and the checks use: the wasm32 target (the core builds for the
+# browser), rustfmt and clippy. Installed through rustup when it manages the toolchain.
+if command -v rustup >/dev/null 2>&1; then
+  installed=$(rustup target list --installed 2>/dev/null || true)
+  case "$installed" in
+    *wasm32-unknown-unknown*) ;;
+    *) echo "Installing the wasm32-unknown-unknown target with rustup ..." >&2
+       rustup target add wasm32-unknown-unknown >&2 ;;
+  esac
+  components=$(rustup component list --installed 2>/dev/null || true)
+  for c in rustfmt clippy; do
+    case "$components" in
+      *"$c"*) ;;
+      *) rustup component add "$c" >&2 ;;
+    esac
+  done
+fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command: the whole suite, lints, and the wasm build of the core.
+# The README's test command: the whole suite, lints, the format check and the wasm build
+# of the core. Installs what it needs (ffmpeg, a font, the wasm32 target) on first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
