@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # The core crate must stay pure: it builds for the browser.
 cargo build --quiet -p reel-core --target wasm32-unknown-unknown
+cargo fmt --all --check
 cargo clippy --quiet --workspace --all-targets -- -D warnings
 cargo test --workspace

@@ -48,7 +48,9 @@ impl Encoding {
     pub fn from_plan(plan: &Plan) -> Result<Self, String> {
         let job = plan.jobs.first().ok_or("reel's plan has no job")?;
         let options = &job.command.output_options;
-        let pick = |keys: &[&str]| -> Vec<String> { options.windows(2).filter(|w| keys.contains(&w[0].as_str())).flat_map(|w| w.iter().cloned()).collect() };
+        let pick = |keys: &[&str]| -> Vec<String> {
+            options.windows(2).filter(|w| keys.contains(&w[0].as_str())).flat_map(|w| w.iter().cloned()).collect()
+        };
         let audio = plan.output.audio.as_ref().ok_or("reel's plan has no audio output; every bench workload has audio")?;
         Ok(Self { video: pick(&VIDEO_OPTIONS), audio: pick(&AUDIO_OPTIONS), sample_rate: audio.sample_rate, channels: audio.channels })
     }
@@ -135,7 +137,20 @@ fn concat_copy(pieces: Vec<(PathBuf, Option<(f64, f64)>)>, list: &Path, output: 
             contents.push_str(&format!("outpoint {}\n", secs(out_s)));
         }
     }
-    let args = ["-f", "concat", "-safe", "0", "-i", &list.display().to_string(), "-c", "copy", "-movflags", "+faststart", &output.display().to_string()].map(str::to_owned);
+    let args = [
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        &list.display().to_string(),
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        &output.display().to_string(),
+    ]
+    .map(str::to_owned);
     vec![Step::Write { path: list.to_owned(), contents }, Step::Ffmpeg(args.to_vec())]
 }
 
@@ -160,7 +175,9 @@ pub fn single_pass(w: &Workload, enc: &Encoding, output: &Path) -> Vec<String> {
     for (i, c) in w.clips.iter().enumerate() {
         let mut filters = Vec::new();
         if (c.source.width, c.source.height) != (width, height) {
-            filters.push(format!("scale={width}:{height}:force_original_aspect_ratio=decrease,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1"));
+            filters.push(format!(
+                "scale={width}:{height}:force_original_aspect_ratio=decrease,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1"
+            ));
         }
         if c.source.fps != fps {
             filters.push(format!("fps={fps}"));
@@ -181,7 +198,11 @@ pub fn single_pass(w: &Workload, enc: &Encoding, output: &Path) -> Vec<String> {
     }
     let mut images = w.clips.len();
     for (j, o) in w.overlays.iter().enumerate() {
-        let enable = if o.start <= 0.0 && o.end >= w.duration() { String::new() } else { format!(":enable='between(t,{},{})'", secs(o.start), secs(o.end)) };
+        let enable = if o.start <= 0.0 && o.end >= w.duration() {
+            String::new()
+        } else {
+            format!(":enable='between(t,{},{})'", secs(o.start), secs(o.end))
+        };
         let y = o.y;
         let filter = match &o.layer {
             Layer::Image(path) => {
@@ -218,7 +239,12 @@ mod tests {
 
     fn enc() -> Encoding {
         let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();
-        Encoding { video: s(&["-c:v", "libx264", "-preset", "veryfast", "-crf", "23"]), audio: s(&["-c:a", "aac", "-b:a", "192k"]), sample_rate: 48_000, channels: 2 }
+        Encoding {
+            video: s(&["-c:v", "libx264", "-preset", "veryfast", "-crf", "23"]),
+            audio: s(&["-c:a", "aac", "-b:a", "192k"]),
+            sample_rate: 48_000,
+            channels: 2,
+        }
     }
 
     fn ffmpeg_commands(r: &Reference) -> Vec<String> {
@@ -232,8 +258,18 @@ mod tests {
         let r = reference(Method::SinglePass, &w, &enc(), Path::new("/s"), Path::new("/s/reel.mp4"));
         let cmds = ffmpeg_commands(&r);
         assert_eq!(cmds.len(), 1);
-        assert!(cmds[0].contains("[0:v][1:v]overlay=x=40:y=40:enable='between(t,0.833333,4.166667)'[o0];[o0]drawtext=text='reel benchmark'"), "{}", cmds[0]);
-        assert!(cmds[0].contains("-map [o2] -map 0:a -c:v libx264 -preset veryfast -crf 23 -c:a aac -b:a 192k -movflags +faststart /s/single-pass.mp4"), "{}", cmds[0]);
+        assert!(
+            cmds[0].contains("[0:v][1:v]overlay=x=40:y=40:enable='between(t,0.833333,4.166667)'[o0];[o0]drawtext=text='reel benchmark'"),
+            "{}",
+            cmds[0]
+        );
+        assert!(
+            cmds[0].contains(
+                "-map [o2] -map 0:a -c:v libx264 -preset veryfast -crf 23 -c:a aac -b:a 192k -movflags +faststart /s/single-pass.mp4"
+            ),
+            "{}",
+            cmds[0]
+        );
     }
 
     #[test]
@@ -257,7 +293,10 @@ mod tests {
         let media = Media::new(Path::new("/m"), Scale::new(false));
         let w = workload::mixed(Scale::new(false), &media);
         let cmd = single_pass(&w, &enc(), Path::new("/o.mp4")).join(" ");
-        assert!(cmd.contains("[0:v]scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:(ow-iw)/2:(oh-ih)/2,setsar=1[v0]"), "{cmd}");
+        assert!(
+            cmd.contains("[0:v]scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:(ow-iw)/2:(oh-ih)/2,setsar=1[v0]"),
+            "{cmd}"
+        );
         assert!(cmd.contains("[1:v]fps=60[v1]"), "{cmd}");
         assert!(cmd.contains("[2:a]aresample=48000,aformat=channel_layouts=stereo[a2]"), "{cmd}");
         assert!(cmd.contains("concat=n=3:v=1:a=1[joined][audio]") && cmd.contains("-map [joined] -map [audio]"), "{cmd}");
@@ -269,7 +308,10 @@ mod tests {
         let w = workload::copy(Scale::new(true), &media, true);
         let r = reference(Method::ConcatCopy, &w, &enc(), Path::new("/s"), Path::new(""));
         let Step::Write { contents, .. } = &r.steps[0] else { panic!("list first") };
-        assert!(contents.starts_with("file '/m/testsrc2-1280x720-30fps-10s-48000x2-noise8.mp4'\ninpoint 0.5\noutpoint 2.5\nfile "), "{contents}");
+        assert!(
+            contents.starts_with("file '/m/testsrc2-1280x720-30fps-10s-48000x2-noise8.mp4'\ninpoint 0.5\noutpoint 2.5\nfile "),
+            "{contents}"
+        );
         assert_eq!(ffmpeg_commands(&r), ["-f concat -safe 0 -i /s/concat-copy.txt -c copy -movflags +faststart /s/concat-copy.mp4"]);
     }
 

@@ -162,7 +162,8 @@ fn bench_workload(tools: &Tools, w: &Workload, dir: &Path, runs: u32) -> Result<
         reel_runs.push(m.with(report));
         for (((method, _), r), into) in w.references.iter().zip(&references).zip(&mut reference_runs) {
             eprintln!("{}: {}{of}…", w.name, method.label());
-            let m = measure(|| tools.execute(&r.steps)).map_err(|e| format!("the {} reference of the {} workload failed: {e}", method.label(), w.name))?;
+            let m = measure(|| tools.execute(&r.steps))
+                .map_err(|e| format!("the {} reference of the {} workload failed: {e}", method.label(), w.name))?;
             eprintln!("  {:.2} s", m.wall);
             into.push(m);
         }
@@ -175,8 +176,16 @@ fn bench_workload(tools: &Tools, w: &Workload, dir: &Path, runs: u32) -> Result<
         .zip(reference_runs)
         .map(|(((method, target), r), runs)| {
             let timing = Timing::of(&runs);
-            let commands = r.steps.iter().filter_map(|s| if let commands::Step::Ffmpeg(a) = s { Some(tools.ffmpeg_line(a)) } else { None }).collect();
-            ReferenceResult { method: *method, commands, ratio: reel.timing.wall / timing.wall, cpu_ratio: reel.timing.cpu / timing.cpu, timing, target: *target }
+            let commands =
+                r.steps.iter().filter_map(|s| if let commands::Step::Ffmpeg(a) = s { Some(tools.ffmpeg_line(a)) } else { None }).collect();
+            ReferenceResult {
+                method: *method,
+                commands,
+                ratio: reel.timing.wall / timing.wall,
+                cpu_ratio: reel.timing.cpu / timing.cpu,
+                timing,
+                target: *target,
+            }
         })
         .collect();
     Ok(WorkloadResult { name: w.name.to_owned(), about: w.about.clone(), reel, references })
@@ -184,7 +193,10 @@ fn bench_workload(tools: &Tools, w: &Workload, dir: &Path, runs: u32) -> Result<
 
 /// reel's runs summed up: median times, and the worst run for its own CPU share and memory.
 fn reel_result(w: &Workload, runs: &[Measured<reel_wire::ExportReport>]) -> Result<ReelResult, String> {
-    let usage: Vec<reel_wire::ResourceUsage> = runs.iter().map(|m| m.value.resources.clone().ok_or("reel's export report has no resource usage on this platform")).collect::<Result<_, _>>()?;
+    let usage: Vec<reel_wire::ResourceUsage> = runs
+        .iter()
+        .map(|m| m.value.resources.clone().ok_or("reel's export report has no resource usage on this platform"))
+        .collect::<Result<_, _>>()?;
     let share = |u: &reel_wire::ResourceUsage| u.reel_cpu / (u.reel_cpu + u.ffmpeg_cpu).max(f64::MIN_POSITIVE);
     let worst = usage.iter().max_by(|a, b| share(a).total_cmp(&share(b))).cloned().unwrap_or_default();
     let stage = |f: fn(&reel_wire::StageTimings) -> f64| report::median(&runs.iter().map(|m| f(&m.value.timings)).collect::<Vec<_>>());
@@ -194,7 +206,13 @@ fn reel_result(w: &Workload, runs: &[Measured<reel_wire::ExportReport>]) -> Resu
         strategy: last.strategy.clone(),
         duration: last.duration,
         expected_duration: w.duration(),
-        stages: reel_wire::StageTimings { probe: stage(|t| t.probe), plan: stage(|t| t.plan), encode: stage(|t| t.encode), verify: stage(|t| t.verify), total: stage(|t| t.total) },
+        stages: reel_wire::StageTimings {
+            probe: stage(|t| t.probe),
+            plan: stage(|t| t.plan),
+            encode: stage(|t| t.encode),
+            verify: stage(|t| t.verify),
+            total: stage(|t| t.total),
+        },
         reel_cpu: worst.reel_cpu,
         ffmpeg_cpu: worst.ffmpeg_cpu,
         cpu_share: share(&worst),
@@ -224,7 +242,11 @@ fn exactness(tools: &Tools, w: &Workload, off: &Workload, dir: &Path) -> Result<
             measured("reel (copy), keyframe cuts", &dir.join("reel.mp4"))?,
             measured("concat -c copy, keyframe cuts", &dir.join(format!("{}.mp4", Method::ConcatCopy.slug())))?,
             measured("concat -c copy, cuts 0.5 s off keyframes", &concat.output)?,
-            Exact { what: format!("reel plan ({}), cuts 0.5 s off keyframes", plan.strategy.as_str()), duration: plan.duration, frames: plan.frames },
+            Exact {
+                what: format!("reel plan ({}), cuts 0.5 s off keyframes", plan.strategy.as_str()),
+                duration: plan.duration,
+                frames: plan.frames,
+            },
         ],
     })
 }
@@ -233,7 +255,8 @@ fn exactness(tools: &Tools, w: &Workload, off: &Workload, dir: &Path) -> Result<
 fn bench_plan(tools: &Tools, media: &Media, dir: &Path, runs: u32) -> Result<PlanResult, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let timeline = dir.join("timeline.json");
-    std::fs::write(&timeline, workload::plan_timeline(media, PLAN_CLIPS).to_string()).map_err(|e| format!("cannot write {}: {e}", timeline.display()))?;
+    std::fs::write(&timeline, workload::plan_timeline(media, PLAN_CLIPS).to_string())
+        .map_err(|e| format!("cannot write {}: {e}", timeline.display()))?;
     let mut timed = Vec::new();
     for _ in 0..runs {
         eprintln!("{PLAN_WORKLOAD}: reel plan…");
@@ -265,7 +288,8 @@ fn machine(tools: &Tools) -> Machine {
 
 /// The 1, 5 and 15-minute load averages ("unknown" off Linux).
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").map_or_else(|_| "unknown".to_owned(), |s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+    std::fs::read_to_string("/proc/loadavg")
+        .map_or_else(|_| "unknown".to_owned(), |s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`.

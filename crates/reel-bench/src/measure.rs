@@ -35,12 +35,22 @@ impl Tools {
     /// the same binaries. This also caches reel's test encodes, so no export pays for them.
     pub fn find(reel: &Path) -> Result<Self, String> {
         if !reel.is_file() {
-            return Err(format!("there is no reel binary at {}; build it with `cargo build --release -p reel-cli` or pass --reel PATH", reel.display()));
+            return Err(format!(
+                "there is no reel binary at {}; build it with `cargo build --release -p reel-cli` or pass --reel PATH",
+                reel.display()
+            ));
         }
-        let out = run(Command::new(reel).args(["doctor", "--json"])).map_err(|e| format!("`reel doctor` says this machine cannot export: {e}"))?;
-        let doctor: serde_json::Value = serde_json::from_slice(&out).map_err(|e| format!("`reel doctor --json` printed something that is not JSON: {e}"))?;
+        let out = run(Command::new(reel).args(["doctor", "--json"]))
+            .map_err(|e| format!("`reel doctor` says this machine cannot export: {e}"))?;
+        let doctor: serde_json::Value =
+            serde_json::from_slice(&out).map_err(|e| format!("`reel doctor --json` printed something that is not JSON: {e}"))?;
         let path = |key: &str| doctor[key].as_str().map(PathBuf::from).ok_or(format!("`reel doctor --json` has no {key:?}"));
-        Ok(Self { reel: reel.to_owned(), ffmpeg: path("ffmpeg")?, ffprobe: path("ffprobe")?, ffmpeg_version: doctor["version"].as_str().unwrap_or("unknown").to_owned() })
+        Ok(Self {
+            reel: reel.to_owned(),
+            ffmpeg: path("ffmpeg")?,
+            ffprobe: path("ffprobe")?,
+            ffmpeg_version: doctor["version"].as_str().unwrap_or("unknown").to_owned(),
+        })
     }
 
     /// The arguments ffmpeg gets in front of every bench command.
@@ -60,7 +70,9 @@ impl Tools {
     pub fn execute(&self, steps: &[Step]) -> Result<(), String> {
         for step in steps {
             match step {
-                Step::Write { path, contents } => std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+                Step::Write { path, contents } => {
+                    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?
+                }
                 Step::CopyBytes { from, to } => {
                     std::fs::copy(from, to).map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
                 }
@@ -77,7 +89,16 @@ impl Tools {
 
     /// `reel export TIMELINE -o OUT --overwrite --json --progress none`.
     pub fn reel_export(&self, timeline: &Path, output: &Path) -> Result<Vec<u8>, String> {
-        self.reel(&["export", &timeline.display().to_string(), "-o", &output.display().to_string(), "--overwrite", "--json", "--progress", "none"])
+        self.reel(&[
+            "export",
+            &timeline.display().to_string(),
+            "-o",
+            &output.display().to_string(),
+            "--overwrite",
+            "--json",
+            "--progress",
+            "none",
+        ])
     }
 
     /// `reel plan TIMELINE --json`.
@@ -88,8 +109,21 @@ impl Tools {
     /// A file's duration (the container's) and number of video frames (packets counted,
     /// nothing decoded).
     pub fn duration_and_frames(&self, path: &Path) -> Result<(f64, u64), String> {
-        let out = run(Command::new(&self.ffprobe).args(["-v", "error", "-select_streams", "v:0", "-count_packets", "-show_entries", "stream=nb_read_packets:format=duration", "-of", "json"]).arg(path))?;
-        let v: serde_json::Value = serde_json::from_slice(&out).map_err(|e| format!("ffprobe printed something that is not JSON for {}: {e}", path.display()))?;
+        let out = run(Command::new(&self.ffprobe)
+            .args([
+                "-v",
+                "error",
+                "-select_streams",
+                "v:0",
+                "-count_packets",
+                "-show_entries",
+                "stream=nb_read_packets:format=duration",
+                "-of",
+                "json",
+            ])
+            .arg(path))?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&out).map_err(|e| format!("ffprobe printed something that is not JSON for {}: {e}", path.display()))?;
         let number = |v: &serde_json::Value| v.as_str().and_then(|s| s.parse::<f64>().ok());
         let duration = number(&v["format"]["duration"]).ok_or(format!("ffprobe gives no duration for {}", path.display()))?;
         let frames = number(&v["streams"][0]["nb_read_packets"]).ok_or(format!("ffprobe counts no video frames in {}", path.display()))?;

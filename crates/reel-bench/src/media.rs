@@ -25,7 +25,14 @@ pub struct Source {
 }
 
 impl Source {
-    fn new(dir: &Path, pattern: &'static str, (width, height): (u32, u32), fps: u32, duration: f64, (sample_rate, channels): (u32, u32)) -> Self {
+    fn new(
+        dir: &Path,
+        pattern: &'static str,
+        (width, height): (u32, u32),
+        fps: u32,
+        duration: f64,
+        (sample_rate, channels): (u32, u32),
+    ) -> Self {
         let name = format!("{pattern}-{width}x{height}-{fps}fps-{duration}s-{sample_rate}x{channels}-noise{NOISE}.mp4");
         Self { path: dir.join(name), pattern, width, height, fps, duration, sample_rate, channels }
     }
@@ -33,12 +40,41 @@ impl Source {
     /// The ffmpeg arguments that write it to `out`: x264 `veryfast` CRF 20 with a closed
     /// keyframe every second (`-g` = fps, no scene-cut keyframes), AAC 128k, faststart.
     fn generate_args(&self, out: &Path) -> Vec<String> {
-        let video = format!("{}=s={}x{}:r={}:d={},format=yuv420p,noise=alls={NOISE}:allf=t", self.pattern, self.width, self.height, self.fps, self.duration);
+        let video = format!(
+            "{}=s={}x{}:r={}:d={},format=yuv420p,noise=alls={NOISE}:allf=t",
+            self.pattern, self.width, self.height, self.fps, self.duration
+        );
         let audio = format!("sine=frequency=440:beep_factor=4:sample_rate={}:duration={}", self.sample_rate, self.duration);
         let gop = self.fps.to_string();
         let args = [
-            "-f", "lavfi", "-i", &video, "-f", "lavfi", "-i", &audio, "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-g", &gop, "-keyint_min", &gop, "-sc_threshold", "0",
-            "-c:a", "aac", "-b:a", "128k", "-ac", &self.channels.to_string(), "-movflags", "+faststart",
+            "-f",
+            "lavfi",
+            "-i",
+            &video,
+            "-f",
+            "lavfi",
+            "-i",
+            &audio,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "20",
+            "-g",
+            &gop,
+            "-keyint_min",
+            &gop,
+            "-sc_threshold",
+            "0",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-ac",
+            &self.channels.to_string(),
+            "-movflags",
+            "+faststart",
         ];
         let mut args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
         args.push(out.display().to_string());
@@ -113,7 +149,11 @@ impl Media {
         }
         if needs(&["overlay"]) {
             for (path, pattern) in [(&self.logo, LOGO), (&self.badge, BADGE)] {
-                cached(path, |tmp| tools.ffmpeg(&["-f", "lavfi", "-i", pattern, "-frames:v", "1", "-f", "image2", &tmp.display().to_string()].map(str::to_owned)))?;
+                cached(path, |tmp| {
+                    tools.ffmpeg(
+                        &["-f", "lavfi", "-i", pattern, "-frames:v", "1", "-f", "image2", &tmp.display().to_string()].map(str::to_owned),
+                    )
+                })?;
             }
         }
         Ok(())

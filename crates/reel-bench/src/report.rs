@@ -159,7 +159,12 @@ pub fn checks(r: &Results) -> Vec<Check> {
     for w in &r.workloads {
         for x in &w.references {
             if let Some(t) = x.target {
-                out.push(Check { what: format!("{}: reel / {}", w.name, x.method.label()), target: t.to_string(), value: format!("{:.3}", x.ratio), met: t.met(x.ratio) });
+                out.push(Check {
+                    what: format!("{}: reel / {}", w.name, x.method.label()),
+                    target: t.to_string(),
+                    value: format!("{:.3}", x.ratio),
+                    met: t.met(x.ratio),
+                });
             }
         }
         let reel = &w.reel;
@@ -221,8 +226,10 @@ pub fn render(r: &Results) -> String {
         r.mode, r.runs, r.date, r.machine.cores, r.machine.cpu, r.machine.ffmpeg, r.load_at_start, r.load_at_end
     );
     if !r.workloads.is_empty() {
-        let mut rows = vec![row(&["workload", "method", "wall s", "cpu s", "others", "reel/it wall", "reel/it cpu", "target (wall)", "result"])];
-        let times = |t: &Timing| [format!("{:.2}", t.wall), format!("{:.2}", t.cpu), t.others.map_or("?".to_owned(), |o| format!("{o:.2}"))];
+        let mut rows =
+            vec![row(&["workload", "method", "wall s", "cpu s", "others", "reel/it wall", "reel/it cpu", "target (wall)", "result"])];
+        let times =
+            |t: &Timing| [format!("{:.2}", t.wall), format!("{:.2}", t.cpu), t.others.map_or("?".to_owned(), |o| format!("{o:.2}"))];
         for w in &r.workloads {
             let [wall, cpu, others] = times(&w.reel.timing);
             rows.push(row(&[&w.name, "reel", &wall, &cpu, &others]));
@@ -230,13 +237,36 @@ pub fn render(r: &Results) -> String {
                 let target = x.target.map_or(String::new(), |t| t.to_string());
                 let result = x.target.map_or("", |t| if t.met(x.ratio) { "met" } else { "MISSED" });
                 let [wall, cpu, others] = times(&x.timing);
-                rows.push(row(&["", x.method.label(), &wall, &cpu, &others, &format!("{:.3}", x.ratio), &format!("{:.3}", x.cpu_ratio), &target, result]));
+                rows.push(row(&[
+                    "",
+                    x.method.label(),
+                    &wall,
+                    &cpu,
+                    &others,
+                    &format!("{:.3}", x.ratio),
+                    &format!("{:.3}", x.cpu_ratio),
+                    &target,
+                    result,
+                ]));
             }
         }
         out.push_str(&columns(&rows));
         out.push_str("(wall and cpu: medians in seconds; others: cores the rest of the machine kept busy meanwhile; reel/it: reel's time divided by the method's)\n");
-        out.push_str(&format!("\nreel's own process (targets: < {:.0}% of the CPU time, < {} peak RSS)\n", MAX_REEL_CPU_SHARE * 100.0, mb(MAX_REEL_PEAK_RSS)));
-        let mut rows = vec![row(&["workload", "strategy", "reel cpu s", "ffmpeg cpu s", "reel share", "reel peak RSS", "ffmpeg peak RSS", "stages probe/plan/encode/verify s"])];
+        out.push_str(&format!(
+            "\nreel's own process (targets: < {:.0}% of the CPU time, < {} peak RSS)\n",
+            MAX_REEL_CPU_SHARE * 100.0,
+            mb(MAX_REEL_PEAK_RSS)
+        ));
+        let mut rows = vec![row(&[
+            "workload",
+            "strategy",
+            "reel cpu s",
+            "ffmpeg cpu s",
+            "reel share",
+            "reel peak RSS",
+            "ffmpeg peak RSS",
+            "stages probe/plan/encode/verify s",
+        ])];
         for w in &r.workloads {
             let x = &w.reel;
             let s = &x.stages;
@@ -255,11 +285,19 @@ pub fn render(r: &Results) -> String {
     }
 
     if let Some(e) = &r.exactness {
-        out.push_str(&format!("\nexactness, copy workload: the timeline asks for {:.3} s, {} frames\n", e.expected_duration, e.expected_frames));
+        out.push_str(&format!(
+            "\nexactness, copy workload: the timeline asks for {:.3} s, {} frames\n",
+            e.expected_duration, e.expected_frames
+        ));
         let mut rows = vec![row(&["output", "duration s", "frames", "off by"])];
         for x in &e.outputs {
             let off = x.frames as i64 - e.expected_frames as i64;
-            rows.push(row(&[&x.what, &format!("{:.3}", x.duration), &x.frames.to_string(), &format!("{off:+} frames, {:+.3} s", x.duration - e.expected_duration)]));
+            rows.push(row(&[
+                &x.what,
+                &format!("{:.3}", x.duration),
+                &x.frames.to_string(),
+                &format!("{off:+} frames, {:+.3} s", x.duration - e.expected_duration),
+            ]));
         }
         out.push_str(&columns(&rows));
     }

@@ -173,11 +173,14 @@ impl Workload {
 
     /// Where each clip starts in the output.
     pub fn starts(&self) -> Vec<f64> {
-        self.clips.iter().scan(0.0, |at, c| {
-            let start = *at;
-            *at += c.duration();
-            Some(start)
-        }).collect()
+        self.clips
+            .iter()
+            .scan(0.0, |at, c| {
+                let start = *at;
+                *at += c.duration();
+                Some(start)
+            })
+            .collect()
     }
 
     /// reel's timeline for this workload, with the encoder settings pinned (`preview`,
@@ -268,7 +271,13 @@ pub fn overlay(scale: Scale, media: &Media) -> Workload {
     let at = |twelfths: f64| d * twelfths / 12.0;
     let overlays = vec![
         Overlay { layer: Layer::Image(media.logo.clone()), start: at(1.0), end: at(5.0), x: Some(40), y: 40 },
-        Overlay { layer: Layer::Text { text: "reel benchmark".to_owned(), size: height / 16 }, start: at(4.0), end: at(8.0), x: None, y: height * 3 / 4 },
+        Overlay {
+            layer: Layer::Text { text: "reel benchmark".to_owned(), size: height / 16 },
+            start: at(4.0),
+            end: at(8.0),
+            x: None,
+            y: height * 3 / 4,
+        },
         Overlay { layer: Layer::Image(media.badge.clone()), start: at(7.0), end: at(11.0), x: Some(width - media.badge_width - 40), y: 40 },
     ];
     Workload {
@@ -313,7 +322,13 @@ pub fn long_source(media: &Media) -> Workload {
     let s = &media.long;
     Workload {
         name: "long-source",
-        about: format!("10 s cut from a {:.0}-minute source ({}x{} at {} fps with AAC; its packet count is what reel reads)", s.duration / 60.0, s.width, s.height, s.fps),
+        about: format!(
+            "10 s cut from a {:.0}-minute source ({}x{} at {} fps with AAC; its packet count is what reel reads)",
+            s.duration / 60.0,
+            s.width,
+            s.height,
+            s.fps
+        ),
         clips: vec![Clip { source: s.clone(), in_s: 0.0, out_s: 10.0 }],
         overlays: Vec::new(),
         output: Output { width: s.width, height: s.height, fps: s.fps },

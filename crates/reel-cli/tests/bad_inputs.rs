@@ -48,7 +48,11 @@ fn missing_source_file() {
 fn folder_instead_of_a_file() {
     let env = with_clip();
     env.mkdir("media/folder.mp4");
-    let err = refused(&env, r#"{"reel":1,"video":[{"source":"media/folder.mp4"}]}"#, &["video[0].source: media/folder.mp4 is a folder, not a media file"]);
+    let err = refused(
+        &env,
+        r#"{"reel":1,"video":[{"source":"media/folder.mp4"}]}"#,
+        &["video[0].source: media/folder.mp4 is a folder, not a media file"],
+    );
     insta::assert_snapshot!("folder_instead_of_a_file", err);
     env.reel(&["probe", "media"]).code(exit::INVALID_INPUT).stderr_has(&["error: media is a folder, not a media file"]);
 }
@@ -60,7 +64,10 @@ fn text_file_named_mp4() {
     let err = refused(
         &env,
         r#"{"reel":1,"video":[{"source":"media/notes.mp4"}]}"#,
-        &["video[0].source: media/notes.mp4 is not a media file ffmpeg can read (ffprobe: ", "check that it is a complete video, audio or image file"],
+        &[
+            "video[0].source: media/notes.mp4 is not a media file ffmpeg can read (ffprobe: ",
+            "check that it is a complete video, audio or image file",
+        ],
     );
     insta::assert_snapshot!("text_file_named_mp4", err);
 }
@@ -70,28 +77,44 @@ fn truncated_mp4() {
     let env = with_clip();
     let whole = std::fs::read(fixture(Fixture::Small30)).expect("read clip");
     env.write("media/cut.mp4", &whole[..3 * 1024]);
-    let err = refused(&env, r#"{"reel":1,"video":[{"source":"media/cut.mp4","out":2}]}"#, &["video[0].source: media/cut.mp4 is not a media file ffmpeg can read"]);
+    let err = refused(
+        &env,
+        r#"{"reel":1,"video":[{"source":"media/cut.mp4","out":2}]}"#,
+        &["video[0].source: media/cut.mp4 is not a media file ffmpeg can read"],
+    );
     insta::assert_snapshot!("truncated_mp4", err);
 }
 
 #[test]
 fn unknown_field() {
     let env = with_clip();
-    let err = refused(&env, r#"{"reel":1,"video":[{"source":"media/a.mp4","speed":2}]}"#, &["video[0].speed: unknown field `speed`, expected one of `source`"]);
+    let err = refused(
+        &env,
+        r#"{"reel":1,"video":[{"source":"media/a.mp4","speed":2}]}"#,
+        &["video[0].speed: unknown field `speed`, expected one of `source`"],
+    );
     insta::assert_snapshot!("unknown_field", err);
 }
 
 #[test]
 fn out_past_the_end() {
     let env = with_clip();
-    let err = refused(&env, r#"{"reel":1,"video":[{"source":"media/a.mp4","in":2,"out":25}]}"#, &["video[0].out: 25.0 s is past the end of media/a.mp4 (6.0 s)"]);
+    let err = refused(
+        &env,
+        r#"{"reel":1,"video":[{"source":"media/a.mp4","in":2,"out":25}]}"#,
+        &["video[0].out: 25.0 s is past the end of media/a.mp4 (6.0 s)"],
+    );
     insta::assert_snapshot!("out_past_the_end", err);
 }
 
 #[test]
 fn negative_time() {
     let env = with_clip();
-    let err = refused(&env, r#"{"reel":1,"video":[{"source":"media/a.mp4","in":-2,"out":3}]}"#, &["video[0].in: -2 s is negative; times start at 0"]);
+    let err = refused(
+        &env,
+        r#"{"reel":1,"video":[{"source":"media/a.mp4","in":-2,"out":3}]}"#,
+        &["video[0].in: -2 s is negative; times start at 0"],
+    );
     insta::assert_snapshot!("negative_time", err);
 }
 
@@ -136,7 +159,11 @@ fn structural_problems_need_no_ffmpeg_and_probe_nothing() {
     let err = refused(
         &env,
         r#"{"reel":1,"video":[{"source":"media/none.mp4","in":5,"out":2},{"gap":0}],"overlays":[{"text":"hi","start":3,"end":3}]}"#,
-        &["video[0].out: 2 s is not after in (5 s)", "video[1].gap: 0 s: a gap must be longer than 0 s", "overlays[0].end: 3 s is not after start (3 s)"],
+        &[
+            "video[0].out: 2 s is not after in (5 s)",
+            "video[1].gap: 0 s: a gap must be longer than 0 s",
+            "overlays[0].end: 3 s is not after start (3 s)",
+        ],
     );
     assert!(!err.contains("none.mp4 does not exist"), "no probing after structural problems:\n{err}");
     insta::assert_snapshot!("structural_problems", err);
@@ -145,18 +172,27 @@ fn structural_problems_need_no_ffmpeg_and_probe_nothing() {
 #[test]
 fn timeline_file_problems() {
     let env = Env::new();
-    env.reel(&["check", "nowhere.json"]).code(exit::INVALID_INPUT).stderr_has(&["error: the timeline nowhere.json does not exist; check the path"]);
+    env.reel(&["check", "nowhere.json"])
+        .code(exit::INVALID_INPUT)
+        .stderr_has(&["error: the timeline nowhere.json does not exist; check the path"]);
     env.mkdir("folder.json");
     env.reel(&["check", "folder.json"]).code(exit::INVALID_INPUT).stderr_has(&["error: the timeline folder.json is a folder"]);
     env.write("latin1.json", b"{\"reel\":1,\"video\":[{\"source\":\"caf\xe9.mp4\"}]}");
-    let run = env.reel(&["check", "latin1.json"]).code(exit::INVALID_INPUT).stderr_has(&["is not UTF-8 text (invalid byte at offset 33); save it as UTF-8 JSON"]);
+    let run = env
+        .reel(&["check", "latin1.json"])
+        .code(exit::INVALID_INPUT)
+        .stderr_has(&["is not UTF-8 text (invalid byte at offset 33); save it as UTF-8 JSON"]);
     insta::assert_snapshot!("timeline_not_utf8", run.stderr());
     env.write("v2.json", r#"{"reel":2,"video":[]}"#);
-    env.reel(&["check", "v2.json"]).code(exit::INVALID_INPUT).stderr_has(&["reel: version 2 is not supported; this reel reads timeline version 1"]);
+    env.reel(&["check", "v2.json"])
+        .code(exit::INVALID_INPUT)
+        .stderr_has(&["reel: version 2 is not supported; this reel reads timeline version 1"]);
     env.write("broken.json", r#"{"reel":1,"video":["#);
     env.reel(&["check", "broken.json"]).code(exit::INVALID_INPUT).stderr_has(&["not valid JSON"]);
     env.write("empty.json", r#"{"reel":1,"video":[]}"#);
-    env.reel(&["check", "empty.json"]).code(exit::INVALID_INPUT).stderr_has(&["video: is empty: the main track needs at least one clip or gap"]);
+    env.reel(&["check", "empty.json"])
+        .code(exit::INVALID_INPUT)
+        .stderr_has(&["video: is empty: the main track needs at least one clip or gap"]);
 }
 
 #[test]
@@ -166,7 +202,8 @@ fn check_json_lists_the_problems_on_stdout() {
     let run = env.reel(&["check", "timeline.json", "--json"]).code(exit::INVALID_INPUT);
     let report = run.json();
     assert_eq!(report["ok"], false);
-    let problems: Vec<(&str, &str)> = report["problems"].as_array().unwrap().iter().map(|p| (p["path"].as_str().unwrap(), p["message"].as_str().unwrap())).collect();
+    let problems: Vec<(&str, &str)> =
+        report["problems"].as_array().unwrap().iter().map(|p| (p["path"].as_str().unwrap(), p["message"].as_str().unwrap())).collect();
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert_eq!(problems[0].0, "video[1].source");
     assert!(problems[0].1.starts_with("media/b.mp4 does not exist"));
@@ -188,7 +225,10 @@ fn hls_playlist_named_mp4_is_refused_not_opened() {
     assert!(started.elapsed() < Duration::from_secs(30), "reel hung: it opened the playlist's segment");
     assert_eq!(out.status.code(), Some(exit::INVALID_INPUT));
     let err = env.stderr(&out);
-    assert!(err.contains("video[0].source: media/playlist.mp4 is an HLS playlist (format hls), which would make ffmpeg open other files"), "{err}");
+    assert!(
+        err.contains("video[0].source: media/playlist.mp4 is an HLS playlist (format hls), which would make ffmpeg open other files"),
+        "{err}"
+    );
     insta::assert_snapshot!("hls_playlist_named_mp4", err);
 
     let run = env.reel(&["probe", "media/playlist.mp4"]).code(exit::INVALID_INPUT);
@@ -209,10 +249,11 @@ fn protocol_looking_name_is_a_plain_file() {
 
     // Only y.mp4 exists: `concat:y.mp4` does not, whatever the protocol would open.
     env.link_media("y.mp4", &fixture(Fixture::Small30));
-    let err = refused(&env, r#"{"reel":1,"video":[{"source":"concat:y.mp4"},{"source":"file:y.mp4"}]}"#, &[
-        "video[0].source: concat:y.mp4 does not exist",
-        "video[1].source: file:y.mp4 does not exist",
-    ]);
+    let err = refused(
+        &env,
+        r#"{"reel":1,"video":[{"source":"concat:y.mp4"},{"source":"file:y.mp4"}]}"#,
+        &["video[0].source: concat:y.mp4 does not exist", "video[1].source: file:y.mp4 does not exist"],
+    );
     insta::assert_snapshot!("protocol_looking_names", err);
 }
 

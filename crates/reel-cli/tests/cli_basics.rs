@@ -26,7 +26,12 @@ const ENCODERS: [&str; 12] = [
 ];
 
 fn encoder<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["encoders"].as_array().expect("encoders array").iter().find(|e| e["name"] == name).unwrap_or_else(|| panic!("{name} missing from {report}"))
+    report["encoders"]
+        .as_array()
+        .expect("encoders array")
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("{name} missing from {report}"))
 }
 
 /// The table line for an encoder, e.g. `  h264_nvenc         listed, not usable: …`.
@@ -69,7 +74,10 @@ fn doctor_table_says_what_each_encoder_can_do() {
         let line = table_line(&table, "h264_nvenc");
         assert!(line.contains("listed, not usable: "), "{line}");
         let reason = nvenc["reason"].as_str().unwrap();
-        assert!(!reason.contains("Conversion failed") && !reason.contains("Error initializing output stream"), "the reason is the specific line: {reason}");
+        assert!(
+            !reason.contains("Conversion failed") && !reason.contains("Error initializing output stream"),
+            "the reason is the specific line: {reason}"
+        );
     }
 }
 
@@ -144,7 +152,11 @@ fn missing_ffmpeg_exits_4_with_install_hints() {
     insta::assert_snapshot!("missing_ffmpeg_flag", run.stderr());
 
     // Nothing given and nothing on PATH.
-    let run = env.reel(&["doctor"]).code(exit::ENVIRONMENT).stderr_has(&["error: ffmpeg was not found (REEL_FFMPEG is not set", "not on PATH)", "brew install ffmpeg"]);
+    let run = env.reel(&["doctor"]).code(exit::ENVIRONMENT).stderr_has(&[
+        "error: ffmpeg was not found (REEL_FFMPEG is not set",
+        "not on PATH)",
+        "brew install ffmpeg",
+    ]);
     assert_eq!(run.stderr().lines().count(), 1, "one sentence");
     // Every subcommand that needs ffmpeg says the same.
     env.write("a.mp4", "x");
@@ -165,8 +177,29 @@ fn fake_ffmpeg(env: &Env, name: &str, version: &str, filters: &str) -> String {
 fn too_old_or_incomplete_ffmpeg_exits_4() {
     let env = Env::new();
     let all: Vec<String> = [
-        "concat", "overlay", "drawtext", "scale", "pad", "fps", "format", "setpts", "asetpts", "settb", "trim", "atrim", "amix", "adelay", "apad",
-        "aresample", "aformat", "anullsrc", "color", "tpad", "setsar", "volume", "colorchannelmixer",
+        "concat",
+        "overlay",
+        "drawtext",
+        "scale",
+        "pad",
+        "fps",
+        "format",
+        "setpts",
+        "asetpts",
+        "settb",
+        "trim",
+        "atrim",
+        "amix",
+        "adelay",
+        "apad",
+        "aresample",
+        "aformat",
+        "anullsrc",
+        "color",
+        "tpad",
+        "setsar",
+        "volume",
+        "colorchannelmixer",
     ]
     .iter()
     .map(|f| format!("' T.. {f} V->V x'"))
@@ -224,7 +257,14 @@ fn probe_of_a_generated_clip() {
     }
 
     let table = env.reel(&["probe", "clip.mp4"]).ok().stdout();
-    for part in ["file       clip.mp4\n", "duration   6.0 s (00:00:06.000)", "video h264 (High), yuv420p, 320x180 SAR 1:1, 30 fps, time base 1/15360", "audio aac (LC)", "48000 Hz, 2 channels (stereo)", "keyframes  6 at 0.000, 1.000, 2.000, 3.000, 4.000, 5.000 s"] {
+    for part in [
+        "file       clip.mp4\n",
+        "duration   6.0 s (00:00:06.000)",
+        "video h264 (High), yuv420p, 320x180 SAR 1:1, 30 fps, time base 1/15360",
+        "audio aac (LC)",
+        "48000 Hz, 2 channels (stereo)",
+        "keyframes  6 at 0.000, 1.000, 2.000, 3.000, 4.000, 5.000 s",
+    ] {
         assert!(table.contains(part), "{part:?} not in\n{table}");
     }
 }
@@ -236,7 +276,8 @@ fn probe_finds_keyframes_by_packet_flags() {
     let spec = ClipSpec { gop: 45, audio: None, ..ClipSpec::new(31, 160, 90, 30, 4.0) };
     env.link_media("g45.mp4", &clip(&spec));
     let info = env.reel(&["probe", "g45.mp4", "--json"]).ok().json();
-    let keyframes: Vec<f64> = info["keyframes"].as_array().unwrap().iter().map(|k| (k.as_f64().unwrap() * 1000.0).round() / 1000.0).collect();
+    let keyframes: Vec<f64> =
+        info["keyframes"].as_array().unwrap().iter().map(|k| (k.as_f64().unwrap() * 1000.0).round() / 1000.0).collect();
     assert_eq!(keyframes, [0.0, 1.5, 3.0]);
     assert_eq!(info["streams"].as_array().unwrap().len(), 1);
 }

@@ -30,13 +30,24 @@ fn doctor(env: &Env) -> serde_json::Value {
 }
 
 fn status(doctor: &serde_json::Value, name: &str) -> Status {
-    let e = doctor["encoders"].as_array().expect("encoders").iter().find(|e| e["name"] == name).unwrap_or_else(|| panic!("{name} not in {doctor}"));
+    let e = doctor["encoders"]
+        .as_array()
+        .expect("encoders")
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in {doctor}"));
     Status { listed: e["listed"] == true, usable: e["usable"] == true, reason: e["reason"].as_str().map(str::to_owned) }
 }
 
 /// The usable encoders as the refusal sentence lists them.
 fn usable_list(doctor: &serde_json::Value) -> String {
-    let names: Vec<&str> = doctor["encoders"].as_array().expect("encoders").iter().filter(|e| e["usable"] == true).filter_map(|e| e["name"].as_str()).collect();
+    let names: Vec<&str> = doctor["encoders"]
+        .as_array()
+        .expect("encoders")
+        .iter()
+        .filter(|e| e["usable"] == true)
+        .filter_map(|e| e["name"].as_str())
+        .collect();
     names.join(", ")
 }
 
@@ -48,7 +59,10 @@ fn hevc_output_is_hvc1_frame_exact_in_sync_and_streamable() {
     let out = env.path("out.mp4");
     let probe = reel_testkit::probe(&out);
     let video = &probe["streams"][0];
-    assert_eq!((video["codec_type"].as_str(), video["codec_name"].as_str(), video["codec_tag_string"].as_str()), (Some("video"), Some("hevc"), Some("hvc1")));
+    assert_eq!(
+        (video["codec_type"].as_str(), video["codec_name"].as_str(), video["codec_tag_string"].as_str()),
+        (Some("video"), Some("hevc"), Some("hvc1"))
+    );
     assert_frames(&out, None, &expected_frames(&SHORT_ITEMS, 30.0));
     assert_beeps(&out, &expected_beeps(&SHORT_ITEMS), 1.0 / 30.0);
     assert_streaming_mp4(&out, 2.0, 1.0 / 30.0);
@@ -66,7 +80,8 @@ fn forced_nvenc(env: &Env, json: &str, extra: &[&str]) {
     args.extend_from_slice(extra);
     if !nvenc.listed {
         let run = env.reel(&args).code(exit::INVALID_INPUT);
-        let sentence = format!("encoder \"h264_nvenc\" cannot be used: this ffmpeg does not have it. Usable encoders here: {}.", usable_list(&doctor));
+        let sentence =
+            format!("encoder \"h264_nvenc\" cannot be used: this ffmpeg does not have it. Usable encoders here: {}.", usable_list(&doctor));
         run.stderr_has(&[&sentence]);
         assert!(!env.path("out.mp4").exists());
         return;
@@ -90,7 +105,10 @@ fn forced_nvenc(env: &Env, json: &str, extra: &[&str]) {
         // The export log keeps both encoders and the reason, for `reel stats`.
         let logged = env.logged();
         let row = logged.last().expect("the export is logged");
-        assert_eq!((row.planned_encoder.as_deref(), row.encoder.as_deref(), row.fallback.as_deref()), (Some("h264_nvenc"), Some("libx264"), Some(fallback)));
+        assert_eq!(
+            (row.planned_encoder.as_deref(), row.encoder.as_deref(), row.fallback.as_deref()),
+            (Some("h264_nvenc"), Some("libx264"), Some(fallback))
+        );
         let stats = env.reel(&["stats", "--json"]).ok().json();
         assert_eq!(stats["fallbacks"], serde_json::json!([{"from": "h264_nvenc", "to": "libx264", "count": 1}]));
     }
@@ -117,7 +135,10 @@ fn forced_nvenc_missing_from_this_ffmpeg_is_refused_with_the_usable_list() {
     let mut env = with_clip();
     let wrapper = env.write(
         "bin/ffmpeg",
-        format!("#!/bin/sh\ncase \" $* \" in\n  *\" -encoders \"*) '{real}' \"$@\" | grep -v nvenc ;;\n  *) exec '{real}' \"$@\" ;;\nesac\n", real = real.display()),
+        format!(
+            "#!/bin/sh\ncase \" $* \" in\n  *\" -encoders \"*) '{real}' \"$@\" | grep -v nvenc ;;\n  *) exec '{real}' \"$@\" ;;\nesac\n",
+            real = real.display()
+        ),
     );
     std::process::Command::new("chmod").arg("+x").arg(&wrapper).status().expect("chmod");
     std::os::unix::fs::symlink(common::which("ffprobe").expect("ffprobe on PATH"), env.path("bin/ffprobe")).expect("symlink");
@@ -136,12 +157,17 @@ fn forced_nvenc_fallback_is_one_warning_event_in_jsonl() {
     if !nvenc.listed {
         let run = env.reel(&args).code(exit::INVALID_INPUT);
         let last: Event = serde_json::from_str(run.stdout().lines().last().expect("events")).expect("an event");
-        assert!(matches!(&last, Event::Error(e) if e.exit_code == exit::INVALID_INPUT && e.message.contains("Usable encoders here: ")), "{last:?}");
+        assert!(
+            matches!(&last, Event::Error(e) if e.exit_code == exit::INVALID_INPUT && e.message.contains("Usable encoders here: ")),
+            "{last:?}"
+        );
         return;
     }
     let run = env.reel(&args).ok();
-    let events: Vec<Event> = run.stdout().lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not an event: {l}: {e}"))).collect();
-    let warnings: Vec<&str> = events.iter().filter_map(|e| if let Event::Warning(w) = e { Some(w.message.as_str()) } else { None }).collect();
+    let events: Vec<Event> =
+        run.stdout().lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not an event: {l}: {e}"))).collect();
+    let warnings: Vec<&str> =
+        events.iter().filter_map(|e| if let Event::Warning(w) = e { Some(w.message.as_str()) } else { None }).collect();
     let Some(Event::Done(report)) = events.last() else { panic!("last event is not done: {events:?}") };
     if nvenc.usable {
         assert!(warnings.is_empty() && report.fallback.is_none(), "{warnings:?} {report:?}");
@@ -159,7 +185,8 @@ fn unknown_encoder_is_refused_with_the_usable_list() {
     let env = with_clip();
     let usable = usable_list(&doctor(&env));
     env.timeline(SHORT);
-    let run = env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--encoder", "h264_magic"]).code(exit::INVALID_INPUT);
+    let run =
+        env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--encoder", "h264_magic"]).code(exit::INVALID_INPUT);
     assert_eq!(run.stdout(), "");
     assert!(usable.starts_with("libx264, libx265"), "software encoders are always usable: {usable}");
     let err = run.stderr();

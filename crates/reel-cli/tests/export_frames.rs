@@ -105,7 +105,9 @@ fn overlays_appear_on_exact_frames() {
         &[],
     );
     let out = env.path("out.mp4");
-    let on = |lumas: Vec<f64>, differs: &dyn Fn(f64) -> bool| -> Vec<usize> { lumas.iter().enumerate().filter(|(_, l)| differs(**l)).map(|(k, _)| k).collect() };
+    let on = |lumas: Vec<f64>, differs: &dyn Fn(f64) -> bool| -> Vec<usize> {
+        lumas.iter().enumerate().filter(|(_, l)| differs(**l)).map(|(k, _)| k).collect()
+    };
     let image = on(reel_testkit::region_luma(&out, (0.0, 0.0, 0.09, 0.09)), &|l| l > 200.0);
     assert_eq!(image, (15..30).collect::<Vec<_>>(), "image on frames with 0.5 <= t < 1.0");
     let text = on(reel_testkit::region_luma(&out, (0.625, 0.03, 0.3, 0.2)), &|l| l < 110.0);
@@ -145,7 +147,10 @@ fn five_hundred_clips() {
         json.push(format!(r#"{{"source":"{name}","in":{in_s},"out":{}}}"#, in_s + 0.1));
         items.push(Item::Clip { source: id, fps: 30.0, in_s, out_s: in_s + 0.1, audio: true });
     }
-    env.export(&format!(r#"{{"reel":1,"output":{{"width":160,"height":90,"fps":30,"preset":"draft"}},"video":[{}]}}"#, json.join(",")), &[]);
+    env.export(
+        &format!(r#"{{"reel":1,"output":{{"width":160,"height":90,"fps":30,"preset":"draft"}},"video":[{}]}}"#, json.join(",")),
+        &[],
+    );
     let out = env.path("out.mp4");
     let expected = expected_frames(&items, 30.0);
     assert_eq!(expected.len(), 1500);
@@ -179,7 +184,8 @@ fn odd_sized_source_at_source_size_is_made_even() {
     env.timeline(r#"{"reel":1,"output":{"width":"source","height":"source","fps":30},"video":[{"source":"odd.mp4","in":0.5,"out":1.5}]}"#);
     let out = env.run(&["export", "timeline.json", "-o", "out.mp4", "--json", "--progress", "none"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("output size 321x181 is odd; H.264/HEVC in yuv420p needs even sizes, so the output is 320x180"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("output size 321x181 is odd; H.264/HEVC in yuv420p needs even sizes, so the output is 320x180"));
     let items = [Item::Clip { source: 17, fps: 30.0, in_s: 0.5, out_s: 1.5, audio: true }];
     assert_frames(&env.path("out.mp4"), None, &expected_frames(&items, 30.0));
 }

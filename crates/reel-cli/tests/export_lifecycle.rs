@@ -20,7 +20,11 @@ fn jsonl_is_only_events_from_start_to_done() {
     env.timeline(SHORT);
     let out = env.run(&["export", "timeline.json", "-o", "out.mp4", "--progress", "jsonl"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let events: Vec<Event> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not an event: {l}: {e}"))).collect();
+    let events: Vec<Event> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not an event: {l}: {e}")))
+        .collect();
     assert!(matches!(events.first(), Some(Event::Start(_))), "{events:?}");
     let Some(Event::Done(report)) = events.last() else { panic!("last event is not done: {events:?}") };
     assert_eq!((report.strategy.as_str(), report.width, report.height), ("single_pass", 320, 180));
@@ -44,8 +48,14 @@ fn progress_arrives_every_500_ms_even_while_ffmpeg_is_quiet() {
     env.timeline(SHORT);
     // ffmpeg says nothing for 2 s before it starts (as when opening slow inputs).
     let ffmpeg = fake_ffmpeg(&env, "sleep 2");
-    let mut child = env.std_command().args(["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "jsonl"]).stdout(Stdio::piped()).spawn().unwrap();
-    let lines: Vec<(Instant, String)> = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok).map(|l| (Instant::now(), l)).collect();
+    let mut child = env
+        .std_command()
+        .args(["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "jsonl"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines: Vec<(Instant, String)> =
+        BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok).map(|l| (Instant::now(), l)).collect();
     assert!(child.wait().unwrap().success());
     let encode = lines.iter().position(|(_, l)| l.contains(r#""stage":"encode""#)).expect("encode stage");
     let verify = lines.iter().position(|(_, l)| l.contains(r#""stage":"verify""#)).expect("verify stage");
@@ -76,7 +86,10 @@ fn existing_destination_is_refused_then_replaced_with_overwrite() {
     assert_eq!(logged[0].error_class.as_deref(), Some("destination"));
     assert_eq!(logged[0].timeline_hash, logged[1].timeline_hash, "same timeline, same hash");
     let ok = &logged[1];
-    assert_eq!((ok.strategy.as_deref(), ok.encoder.as_deref(), ok.preset.as_deref()), (Some("single_pass"), Some("libx264"), Some("preview")));
+    assert_eq!(
+        (ok.strategy.as_deref(), ok.encoder.as_deref(), ok.preset.as_deref()),
+        (Some("single_pass"), Some("libx264"), Some("preview"))
+    );
     assert_eq!((ok.width, ok.height, ok.fps.as_deref()), (Some(320), Some(180), Some("30")));
     assert!(ok.duration.is_some_and(|d| (d - 2.0).abs() < 0.05), "{ok:?}");
     assert_eq!(ok.size_bytes, Some(std::fs::metadata(env.path("out.mp4")).unwrap().len()));
@@ -104,10 +117,8 @@ fn destination_that_is_an_input_is_refused_by_inode() {
 /// `-progress`), where `export` (a bash snippet with the real arguments in "$@") runs instead.
 fn fake_ffmpeg(env: &Env, export: &str) -> String {
     let real = common::which("ffmpeg").expect("ffmpeg on PATH");
-    let script = env.write(
-        "bin/ffmpeg",
-        format!("#!/bin/bash\ncase \"$*\" in *-progress*) {export} ;; esac\nexec '{}' \"$@\"\n", real.display()),
-    );
+    let script =
+        env.write("bin/ffmpeg", format!("#!/bin/bash\ncase \"$*\" in *-progress*) {export} ;; esac\nexec '{}' \"$@\"\n", real.display()));
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     script.display().to_string()
 }
@@ -126,7 +137,10 @@ fn ffmpeg_exiting_0_with_a_short_file_fails_verification() {
     let err = env.stderr(&out);
     assert!(err.contains("failed verification") && err.contains("the plan says 2.000 s"), "{err}");
     assert!(!env.path("out.mp4").exists(), "nothing delivered");
-    assert_eq!(env.logged().iter().map(|r| (r.outcome, r.error_class.clone())).collect::<Vec<_>>(), [(Outcome::Failed, Some("verify".to_owned()))]);
+    assert_eq!(
+        env.logged().iter().map(|r| (r.outcome, r.error_class.clone())).collect::<Vec<_>>(),
+        [(Outcome::Failed, Some("verify".to_owned()))]
+    );
     assert!(env.leftovers().is_empty(), "no work folder left: {:?}", env.leftovers());
 }
 
@@ -136,7 +150,8 @@ fn ffmpeg_failing_mid_write_leaves_nothing_and_says_why() {
     env.media("a.mp4", &fixture(Fixture::Small30));
     env.timeline(SHORT);
     env.write("out.mp4", b"the previous export");
-    let ffmpeg = fake_ffmpeg(&env, "echo partial > output.mp4; echo '[mp4 @ 0x1] Error writing trailer: No space left on device' >&2; exit 1");
+    let ffmpeg =
+        fake_ffmpeg(&env, "echo partial > output.mp4; echo '[mp4 @ 0x1] Error writing trailer: No space left on device' >&2; exit 1");
     let out = env.run(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--overwrite"]);
     assert_eq!(out.status.code(), Some(1));
     let err = env.stderr(&out);
@@ -186,7 +201,11 @@ fn cancel_with(signal: &str) {
     assert_eq!(logged.len(), 1, "{logged:?}");
     let row = &logged[0];
     assert_eq!((row.outcome, row.exit_code, row.error_class.as_deref()), (Outcome::Cancelled, 130, Some("cancelled")));
-    assert_eq!((row.strategy.as_deref(), row.planned_encoder.as_deref(), row.width), (Some("single_pass"), Some("libx264"), Some(1920)), "the plan is logged");
+    assert_eq!(
+        (row.strategy.as_deref(), row.planned_encoder.as_deref(), row.width),
+        (Some("single_pass"), Some("libx264"), Some(1920)),
+        "the plan is logged"
+    );
     assert!(row.total_s.is_some_and(|t| t > 0.0) && row.size_bytes.is_none(), "{row:?}");
 }
 
@@ -207,11 +226,20 @@ fn a_timeline_too_large_for_one_command_line_is_refused_before_anything_runs() {
     let env = Env::new();
     let name = format!("{}.mp4", "a-very-long-source-name".repeat(8));
     env.media(&name, &fixture(Fixture::Small30));
-    let clips: Vec<String> = (0..20_000).map(|i| format!(r#"{{"source":"{name}","in":{},"out":{}}}"#, f64::from(i % 50) * 0.1, f64::from(i % 50) * 0.1 + 0.05)).collect();
+    let clips: Vec<String> = (0..20_000)
+        .map(|i| format!(r#"{{"source":"{name}","in":{},"out":{}}}"#, f64::from(i % 50) * 0.1, f64::from(i % 50) * 0.1 + 0.05))
+        .collect();
     env.timeline(&format!(r#"{{"reel":1,"output":{{"width":160,"height":90,"fps":30}},"video":[{}]}}"#, clips.join(",")));
     let run = env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).code(3);
-    run.stderr_has(&["job export would need a command line of", "(20000 inputs), over this system's limit of", "export it in parts of at most about"]);
+    run.stderr_has(&[
+        "job export would need a command line of",
+        "(20000 inputs), over this system's limit of",
+        "export it in parts of at most about",
+    ]);
     assert!(!env.path("out.mp4").exists());
     assert!(env.leftovers().is_empty(), "nothing written: {:?}", env.leftovers());
-    assert_eq!(env.logged().iter().map(|r| (r.outcome, r.error_class.clone())).collect::<Vec<_>>(), [(Outcome::Refused, Some("invalid_input".to_owned()))]);
+    assert_eq!(
+        env.logged().iter().map(|r| (r.outcome, r.error_class.clone())).collect::<Vec<_>>(),
+        [(Outcome::Refused, Some("invalid_input".to_owned()))]
+    );
 }

@@ -31,7 +31,8 @@ fn probe_reports_rotation_and_display_size() {
 #[test]
 fn export_into_landscape_is_upright_and_pillarboxed() {
     let env = with_rotated();
-    let report = env.export(r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"rot.mp4","in":0.5,"out":2.5}]}"#, &[]);
+    let report =
+        env.export(r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"rot.mp4","in":0.5,"out":2.5}]}"#, &[]);
     assert_eq!(report["strategy"], "single_pass");
     let out = env.path("out.mp4");
     let probe = reel_testkit::probe(&out);
@@ -59,7 +60,10 @@ fn export_into_landscape_is_upright_and_pillarboxed() {
 #[test]
 fn source_size_output_is_the_displayed_portrait_size() {
     let env = with_rotated();
-    let report = env.export(r#"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},"video":[{"source":"rot.mp4","in":1,"out":2}]}"#, &[]);
+    let report = env.export(
+        r#"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},"video":[{"source":"rot.mp4","in":1,"out":2}]}"#,
+        &[],
+    );
     assert_eq!((report["width"].as_u64(), report["height"].as_u64()), (Some(180), Some(320)));
     let out = env.path("out.mp4");
     let items = [Item::Clip { source: ROTATED, fps: 30.0, in_s: 1.0, out_s: 2.0, audio: true }];
@@ -70,7 +74,9 @@ fn source_size_output_is_the_displayed_portrait_size() {
 fn copy_is_refused_because_it_is_rotated() {
     let env = with_rotated();
     // Everything else allows copy: source size and rate, cut on keyframes, nothing drawn.
-    env.timeline(r#"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},"video":[{"source":"rot.mp4","in":1,"out":2}]}"#);
+    env.timeline(
+        r#"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},"video":[{"source":"rot.mp4","in":1,"out":2}]}"#,
+    );
     let run = env.reel(&["plan", "timeline.json", "--explain"]).ok();
     let text = run.stdout();
     assert!(text.starts_with("strategy: single_pass"), "{text}");
@@ -78,7 +84,9 @@ fn copy_is_refused_because_it_is_rotated() {
     assert_eq!(rejected, ["  - video[0] (rot.mp4) is rotated 270°; it must be turned upright"], "{text}");
     // The same timeline with the upright clip is copied: the rotation is the only reason.
     env.media("flat.mp4", &fixture(Fixture::Small30));
-    env.timeline(r#"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},"video":[{"source":"flat.mp4","in":1,"out":2}]}"#);
+    env.timeline(
+        r#"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},"video":[{"source":"flat.mp4","in":1,"out":2}]}"#,
+    );
     let run = env.reel(&["plan", "timeline.json", "--explain"]).ok();
     assert!(run.stdout().starts_with("strategy: copy"), "{}", run.stdout());
 }

@@ -40,14 +40,25 @@ fn flag_beats_timeline_beats_settings_file_beats_default() {
     assert_eq!(json["settings_file"]["found"], true);
     // The export uses exactly these.
     let report = env.export(TIMELINE, &["--preset", "preview"]);
-    assert_eq!((report["width"].as_u64(), report["height"].as_u64(), report["fps"].as_str(), report["preset"].as_str()), (Some(256), Some(144), Some("30"), Some("preview")));
+    assert_eq!(
+        (report["width"].as_u64(), report["height"].as_u64(), report["fps"].as_str(), report["preset"].as_str()),
+        (Some(256), Some(144), Some("30"), Some("preview"))
+    );
     let probe = reel_testkit::probe(&env.path("out.mp4"));
     let audio = probe["streams"].as_array().unwrap().iter().find(|s| s["codec_type"] == "audio").unwrap();
     // Mono from the settings file (the default is stereo), 48 kHz by default.
     assert_eq!((audio["channels"].as_u64(), audio["sample_rate"].as_str()), (Some(1), Some("48000")), "{audio}");
     // The human table says the same.
     let table = env.reel(&["settings", "timeline.json", "--preset", "preview"]).ok().stdout();
-    let line = |name: &str| table.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in {table}")).split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {table}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     assert_eq!(line("preset"), "preset preview flag");
     assert_eq!(line("width"), "width 256 settings file");
     assert_eq!(line("quality"), "quality (from the preset) default");
@@ -62,7 +73,13 @@ fn a_broken_settings_file_is_refused_with_its_line_before_anything_runs() {
     assert!(!env.path("out.mp4").exists());
     let jsonl = env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "jsonl"]).code(3).stdout();
     let lines: Vec<&str> = jsonl.lines().collect();
-    assert!(lines.len() == 2 && lines[0].contains(r#""type":"start""#) && lines[1].contains(r#""type":"error""#) && lines[1].contains("line 3, column 10"), "{jsonl}");
+    assert!(
+        lines.len() == 2
+            && lines[0].contains(r#""type":"start""#)
+            && lines[1].contains(r#""type":"error""#)
+            && lines[1].contains("line 3, column 10"),
+        "{jsonl}"
+    );
     env.reel(&["settings"]).code(3).stderr_has(&["line 3, column 10"]);
     env.reel(&["plan", "timeline.json"]).code(3).stderr_has(&["line 3, column 10"]);
     write_settings(&env, "[output]\nwidht = 640\n");
@@ -105,7 +122,9 @@ fn an_unwritable_damaged_or_locked_log_never_fails_the_export() {
     // ignores permission bits, this fails for every user).
     let env = with_clip().with_env("REEL_DATA_DIR", "blocker/data");
     env.write("blocker", "a file, not a folder");
-    env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).ok().stderr_has(&["warning: this export was not logged: cannot create the folder of the export log", "REEL_DATA_DIR"]);
+    env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none"])
+        .ok()
+        .stderr_has(&["warning: this export was not logged: cannot create the folder of the export log", "REEL_DATA_DIR"]);
     assert!(reel_testkit::moov_before_mdat(&env.path("out.mp4")));
 
     // Damaged.
@@ -124,7 +143,10 @@ fn an_unwritable_damaged_or_locked_log_never_fails_the_export() {
     holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
     let run = env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "jsonl"]).ok();
     let stdout = run.stdout();
-    let warning = stdout.lines().find(|l| l.contains(r#""type":"warning""#) && l.contains("not logged")).unwrap_or_else(|| panic!("a warning event: {stdout}"));
+    let warning = stdout
+        .lines()
+        .find(|l| l.contains(r#""type":"warning""#) && l.contains("not logged"))
+        .unwrap_or_else(|| panic!("a warning event: {stdout}"));
     assert!(warning.contains("Another reel is writing it"), "{warning}");
     assert!(stdout.lines().last().unwrap().contains(r#""type":"done""#), "done is still the last line");
     holder.execute_batch("ROLLBACK").unwrap();
@@ -156,7 +178,8 @@ fn stats_are_computed_from_the_log() {
     let env = Env::new();
     let log = env.data_dir().join(export_log::FILE_NAME);
     let mut fell_back = row(1, Outcome::Succeeded, "single_pass", "libx264", 1.5, 30.0);
-    (fell_back.planned_encoder, fell_back.fallback) = (Some("h264_nvenc".into()), Some("h264_nvenc failed: Cannot load libcuda.so.1".into()));
+    (fell_back.planned_encoder, fell_back.fallback) =
+        (Some("h264_nvenc".into()), Some("h264_nvenc failed: Cannot load libcuda.so.1".into()));
     let rows = [
         row(1, Outcome::Succeeded, "copy", "copy", 40.0, 1.0),
         row(2, Outcome::Succeeded, "copy", "copy", 60.0, 3.0),
@@ -173,7 +196,10 @@ fn stats_are_computed_from_the_log() {
         export_log::record(&log, r).unwrap();
     }
     let s = env.reel(&["stats", "--json"]).ok().json();
-    assert_eq!((s["exports"].as_u64(), s["succeeded"].as_u64(), s["failed"].as_u64(), s["cancelled"].as_u64(), s["refused"].as_u64()), (Some(8), Some(5), Some(1), Some(1), Some(1)));
+    assert_eq!(
+        (s["exports"].as_u64(), s["succeeded"].as_u64(), s["failed"].as_u64(), s["cancelled"].as_u64(), s["refused"].as_u64()),
+        (Some(8), Some(5), Some(1), Some(1), Some(1))
+    );
     let close = |v: &Value, x: f64| assert!((v.as_f64().unwrap() - x).abs() < 1e-9, "{v} != {x}");
     close(&s["success_rate"], 5.0 / 6.0);
     let group = |list: &str, name: &str| s[list].as_array().unwrap().iter().find(|g| g["name"] == name).unwrap().clone();

@@ -104,10 +104,7 @@ pub struct FfmpegCommand {
 impl FfmpegCommand {
     /// The argument vector (without the program name).
     pub fn to_args(&self) -> Vec<String> {
-        let mut a: Vec<String> = ["-hide_banner", "-nostdin", "-n", "-loglevel", "warning"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
+        let mut a: Vec<String> = ["-hide_banner", "-nostdin", "-n", "-loglevel", "warning"].iter().map(|s| (*s).to_owned()).collect();
         a.extend(self.global.iter().cloned());
         for input in &self.inputs {
             a.extend(input_args(input));
@@ -132,7 +129,10 @@ pub fn ffprobe_args(path: &str) -> Vec<String> {
 /// packets. Independent of [`ffprobe_args`], so both can run at once.
 pub fn ffprobe_keyframe_args(path: &str) -> Vec<String> {
     let mut args = probe_base();
-    args.extend(["-select_streams", "v", "-show_entries", "packet=stream_index,pts_time,dts_time,flags", "-print_format", "csv=p=0"].map(str::to_owned));
+    args.extend(
+        ["-select_streams", "v", "-show_entries", "packet=stream_index,pts_time,dts_time,flags", "-print_format", "csv=p=0"]
+            .map(str::to_owned),
+    );
     args.push(file_url(path));
     args
 }

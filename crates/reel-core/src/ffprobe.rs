@@ -217,7 +217,10 @@ pub fn keyframes_from_csv(reader: impl Read) -> Result<KeyframeListing, FfprobeP
             continue;
         }
         let mut fields = rest.split(',');
-        let (Some(stream), Some(pts), Some(dts)) = (fields.next().and_then(|f| f.trim().parse::<u32>().ok()), fields.next(), fields.next()) else { continue };
+        let (Some(stream), Some(pts), Some(dts)) = (fields.next().and_then(|f| f.trim().parse::<u32>().ok()), fields.next(), fields.next())
+        else {
+            continue;
+        };
         let (pts, dts) = (time(pts), time(dts));
         if let Some(pts) = pts.or(dts) {
             packets.push((stream, pts, dts.unwrap_or(pts)));
@@ -328,7 +331,9 @@ mod tests {
         let rot = |side: &str| {
             parse(&format!(r#"{{"streams":[{{"codec_type":"video","width":1920,"height":1080,{side}}}]}}"#)).unwrap().streams[0].clone()
         };
-        let matrix = |r: &str| format!(r#""side_data_list":[{{"side_data_type":"CPB properties"}},{{"side_data_type":"Display Matrix","rotation":{r}}}]"#);
+        let matrix = |r: &str| {
+            format!(r#""side_data_list":[{{"side_data_type":"CPB properties"}},{{"side_data_type":"Display Matrix","rotation":{r}}}]"#)
+        };
         assert_eq!(rot(&matrix("-90")).rotation, Some(270));
         assert_eq!(rot(&matrix("90")).rotation, Some(90));
         assert_eq!(rot(&matrix("180")).rotation, Some(180));

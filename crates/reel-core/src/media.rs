@@ -146,10 +146,7 @@ impl MediaInfo {
 
     /// True for a still image (a single-frame picture format).
     pub fn is_still_image(&self) -> bool {
-        let image_format = self
-            .format_name
-            .as_deref()
-            .is_some_and(|f| f.ends_with("_pipe") || f == "image2" || f == "gif");
+        let image_format = self.format_name.as_deref().is_some_and(|f| f.ends_with("_pipe") || f == "image2" || f == "gif");
         image_format && self.video().is_some_and(|v| v.nb_frames.unwrap_or(1) <= 1)
     }
 }

@@ -176,12 +176,7 @@ pub const DEFAULT_HARDWARE_THRESHOLD: f64 = 1920.0 * 1080.0 * 10.0 / 1e6;
 
 /// Plans an export. `settings` is the effective output settings (flags over the timeline
 /// over the settings file); what it leaves unset takes the built-in defaults.
-pub fn plan(
-    timeline: &Timeline,
-    media: &MediaMap,
-    settings: &OutputSettings,
-    caps: &Capabilities,
-) -> Result<Plan, PlanError> {
+pub fn plan(timeline: &Timeline, media: &MediaMap, settings: &OutputSettings, caps: &Capabilities) -> Result<Plan, PlanError> {
     let layout = Layout::new(timeline, media, settings)?;
     let encoder = select_encoder(settings, &layout, caps)?;
     let copy_check = copy::check(timeline, media, &layout, settings, caps);
@@ -197,7 +192,8 @@ pub fn plan(
             copy::plan(timeline, media, &layout, settings, caps, decisions)
         }
         Err(reasons) => {
-            let mut layout = if encoder.preset == Preset::Draft && settings.draft_downscale == Some(true) { layout.downscaled() } else { layout };
+            let mut layout =
+                if encoder.preset == Preset::Draft && settings.draft_downscale == Some(true) { layout.downscaled() } else { layout };
             if encoder.preset == Preset::Draft && settings.preset.unwrap_or_default() == Preset::Auto {
                 layout.warnings.push(format!(
                     "preset auto chose draft (fastest, lower quality) for {}x{} over {:.0} s; set the preset to production for the final file",

@@ -377,9 +377,7 @@ macro_rules! keyword_or {
                         if $s == $keyword {
                             return Ok($ty::$variant);
                         }
-                        $from_str.ok_or_else(|| {
-                            E::custom(format!(concat!("{:?} is not ", $expecting), $s))
-                        })
+                        $from_str.ok_or_else(|| E::custom(format!(concat!("{:?} is not ", $expecting), $s)))
                     }
                 }
                 deserializer.deserialize_any(V)
@@ -403,30 +401,45 @@ macro_rules! keyword_or {
 }
 
 keyword_or!(
-    Dimension, "source", Source,
+    Dimension,
+    "source",
+    Source,
     "a positive whole number of pixels or \"source\"",
     serde_json::json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 16384}, {"const": "source"}]}),
     |v| (v.fract() == 0.0 && (1.0..=16384.0).contains(&v)).then_some(Dimension::Pixels(v as u32)),
     |s| None::<Dimension>,
-    |me| match me { Dimension::Pixels(p) => serde_json::json!(p), Dimension::Source => serde_json::json!("source") }
+    |me| match me {
+        Dimension::Pixels(p) => serde_json::json!(p),
+        Dimension::Source => serde_json::json!("source"),
+    }
 );
 
 keyword_or!(
-    FrameRateSetting, "source", Source,
+    FrameRateSetting,
+    "source",
+    Source,
     "a frame rate (60, 29.97, \"30000/1001\") or \"source\"",
     serde_json::json!({"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": 1000}, {"type": "string", "pattern": "^[0-9]+(/[0-9]+)?$"}, {"const": "source"}]}),
     |v| Rational::from_f64(v).filter(|r| r.as_f64() <= 1000.0).map(FrameRateSetting::Rate),
     |s| Rational::parse(s).filter(|r| r.as_f64() <= 1000.0).map(FrameRateSetting::Rate),
-    |me| match me { FrameRateSetting::Rate(r) => serde_json::json!(r.to_string()), FrameRateSetting::Source => serde_json::json!("source") }
+    |me| match me {
+        FrameRateSetting::Rate(r) => serde_json::json!(r.to_string()),
+        FrameRateSetting::Source => serde_json::json!("source"),
+    }
 );
 
 keyword_or!(
-    Position, "center", Center,
+    Position,
+    "center",
+    Center,
     "a whole number of pixels or \"center\"",
     serde_json::json!({"anyOf": [{"type": "integer"}, {"const": "center"}]}),
     |v| (v.fract() == 0.0 && v.abs() <= 100_000.0).then_some(Position::Pixels(v as i32)),
     |s| None::<Position>,
-    |me| match me { Position::Pixels(p) => serde_json::json!(p), Position::Center => serde_json::json!("center") }
+    |me| match me {
+        Position::Pixels(p) => serde_json::json!(p),
+        Position::Center => serde_json::json!("center"),
+    }
 );
 
 // ---------------------------------------------------------------------------------------
@@ -579,10 +592,7 @@ pub fn parse_file(json: &str) -> Result<TimelineFile, TimelineError> {
                 return Err(one("reel", "missing: a timeline starts with \"reel\": 1"));
             }
             Some(v) if v.as_u64() != Some(FORMAT_VERSION) => {
-                return Err(one(
-                    "reel",
-                    format!("version {v} is not supported; this reel reads timeline version 1"),
-                ));
+                return Err(one("reel", format!("version {v} is not supported; this reel reads timeline version 1")));
             }
             Some(_) => {}
         }
@@ -659,7 +669,9 @@ pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, Timeli
             (Some(_), Some(_)) => problems.push(Problem::new(at(""), "has both \"source\" and \"gap\"; an item is a clip or a gap")),
             (None, None) => problems.push(Problem::new(at(""), "needs \"source\" (a clip) or \"gap\" (seconds of colour)")),
             (None, Some(gap)) => {
-                for (name, set) in [("in", v.in_.is_some()), ("out", v.out.is_some()), ("audio", v.audio.is_some()), ("volume", v.volume.is_some())] {
+                for (name, set) in
+                    [("in", v.in_.is_some()), ("out", v.out.is_some()), ("audio", v.audio.is_some()), ("volume", v.volume.is_some())]
+                {
                     if set {
                         problems.push(Problem::new(at(name), "applies to clips, not gaps"));
                     }
@@ -704,7 +716,8 @@ pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, Timeli
         check_time(at("start"), Some(o.start), &mut problems);
         check_time(at("end"), Some(o.end), &mut problems);
         if o.end.0 <= o.start.0 {
-            problems.push(Problem::new(at("end"), format!("{} s is not after start ({} s); an overlay needs end > start", o.end.0, o.start.0)));
+            problems
+                .push(Problem::new(at("end"), format!("{} s is not after start ({} s); an overlay needs end > start", o.end.0, o.start.0)));
         }
         let opacity = o.opacity.unwrap_or(1.0);
         if !(0.0..=1.0).contains(&opacity) {
@@ -841,8 +854,13 @@ mod tests {
     #[test]
     fn provenance_takes_each_field_from_the_highest_layer_that_sets_it() {
         let flags = OutputSettings { preset: Some(Preset::Draft), ..OutputSettings::default() };
-        let timeline = OutputSettings { preset: Some(Preset::Production), width: Some(Dimension::Pixels(1280)), ..OutputSettings::default() };
-        let file = OutputSettings { width: Some(Dimension::Pixels(640)), fps: Some(FrameRateSetting::Rate(Rational { num: 30, den: 1 })), ..OutputSettings::default() };
+        let timeline =
+            OutputSettings { preset: Some(Preset::Production), width: Some(Dimension::Pixels(1280)), ..OutputSettings::default() };
+        let file = OutputSettings {
+            width: Some(Dimension::Pixels(640)),
+            fps: Some(FrameRateSetting::Rate(Rational { num: 30, den: 1 })),
+            ..OutputSettings::default()
+        };
         let rows = OutputSettings::provenance(&[("flag", &flags), ("timeline", &timeline), ("settings file", &file)]);
         let row = |name: &str| rows.iter().find(|r| r.0 == name).map(|r| (r.1.clone(), r.2.as_str())).unwrap();
         assert_eq!(row("preset"), (serde_json::json!("draft"), "flag"));

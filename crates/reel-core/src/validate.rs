@@ -48,7 +48,10 @@ pub fn check_media(timeline: &Timeline, media: &MediaMap) -> Vec<Problem> {
                 if let Some(format) = info.refused_format() {
                     problems.push(Problem::new(
                         json_path,
-                        format!("{} is a {format} file (a playlist or list that opens other files); reel accepts only plain media files", source.written),
+                        format!(
+                            "{} is a {format} file (a playlist or list that opens other files); reel accepts only plain media files",
+                            source.written
+                        ),
                     ));
                     continue;
                 }
@@ -58,7 +61,10 @@ pub fn check_media(timeline: &Timeline, media: &MediaMap) -> Vec<Problem> {
                     continue;
                 }
                 if needs_video && info.video().is_some_and(|v| v.width.is_none() || v.height.is_none() || v.codec.is_none()) {
-                    problems.push(Problem::new(json_path, format!("{} has a video stream that cannot be decoded (unknown codec or size)", source.written)));
+                    problems.push(Problem::new(
+                        json_path,
+                        format!("{} has a video stream that cannot be decoded (unknown codec or size)", source.written),
+                    ));
                     continue;
                 }
                 if !needs_video && info.audio().is_none() {

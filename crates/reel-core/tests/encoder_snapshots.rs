@@ -27,7 +27,11 @@ fn family(encoders: &[&str]) -> String {
         let codec = if enc.starts_with("hevc") || *enc == "libx265" { "hevc" } else { "h264" };
         for (preset, quality) in [("draft", None), ("preview", None), ("production", None), ("production", Some(30))] {
             let q = quality.map_or(String::new(), |q| format!(r#","quality":{q}"#));
-            let c = choose(&format!(r#""width":320,"height":180,"video_codec":"{codec}","encoder":"{enc}","preset":"{preset}"{q}"#), 2.0, &all_usable());
+            let c = choose(
+                &format!(r#""width":320,"height":180,"video_codec":"{codec}","encoder":"{enc}","preset":"{preset}"{q}"#),
+                2.0,
+                &all_usable(),
+            );
             assert_eq!((c.encoder.as_str(), c.preset.as_str()), (*enc, preset));
             if let Some(q) = quality {
                 assert_eq!(c.quality, q, "the override is used as given");
@@ -67,7 +71,10 @@ fn each_family_at_each_preset_and_with_a_quality_override() {
 fn vaapi_plan_opens_the_device_uploads_frames_and_falls_back_without_them() {
     // The whole command: the device before the inputs, the upload at the end of the graph,
     // and a software fallback with neither.
-    let p = plan_with(r##"{"reel":1,"output":{"width":1280,"height":720,"fps":30,"encoder":"h264_vaapi"},"video":[{"source":"a.mp4","in":1,"out":3}]}"##, &all_usable());
+    let p = plan_with(
+        r##"{"reel":1,"output":{"width":1280,"height":720,"fps":30,"encoder":"h264_vaapi"},"video":[{"source":"a.mp4","in":1,"out":3}]}"##,
+        &all_usable(),
+    );
     let args = p.jobs[0].command.to_args();
     assert!(args.windows(2).any(|w| w[0] == "-vaapi_device" && w[1] == "/dev/dri/renderD128"));
     assert!(args.iter().any(|a| a.ends_with("[base]format=nv12,hwupload[vout]")), "{args:?}");
@@ -91,7 +98,10 @@ fn software_fallback_keeps_the_quality_override() {
         assert_eq!(crf, Some("30"), "{enc}: {fallback:?}");
     }
     // Without an override the fallback uses its own default (libx265's scale differs).
-    let p = plan_with(r##"{"reel":1,"output":{"video_codec":"hevc","encoder":"hevc_nvenc","preset":"preview"},"video":[{"source":"a.mp4","out":2}]}"##, &all_usable());
+    let p = plan_with(
+        r##"{"reel":1,"output":{"video_codec":"hevc","encoder":"hevc_nvenc","preset":"preview"},"video":[{"source":"a.mp4","out":2}]}"##,
+        &all_usable(),
+    );
     let fallback = p.jobs[0].software_fallback.as_ref().expect("fallback").to_args();
     assert!(fallback.windows(2).any(|w| w[0] == "-crf" && w[1] == "27"), "{fallback:?}");
 }
@@ -110,9 +120,27 @@ fn auto_picks_by_capabilities_and_export_size() {
     let full_hd = r#""width":1920,"height":1080"#;
     let h264_hw: Vec<&str> = HARDWARE.iter().copied().filter(|e| e.starts_with("h264")).collect();
     let cases = [
-        Case { what: "NVENC usable, 1080p for 10 s (the threshold)", output: full_hd, seconds: 10.0, caps: caps(&["h264_nvenc"], &["h264_nvenc"]), expected: "h264_nvenc" },
-        Case { what: "NVENC usable, 1080p for 9.9 s", output: full_hd, seconds: 9.9, caps: caps(&["h264_nvenc"], &["h264_nvenc"]), expected: "libx264" },
-        Case { what: "everything usable, 320x180 for 5 s", output: r#""width":320,"height":180"#, seconds: 5.0, caps: all_usable(), expected: "libx264" },
+        Case {
+            what: "NVENC usable, 1080p for 10 s (the threshold)",
+            output: full_hd,
+            seconds: 10.0,
+            caps: caps(&["h264_nvenc"], &["h264_nvenc"]),
+            expected: "h264_nvenc",
+        },
+        Case {
+            what: "NVENC usable, 1080p for 9.9 s",
+            output: full_hd,
+            seconds: 9.9,
+            caps: caps(&["h264_nvenc"], &["h264_nvenc"]),
+            expected: "libx264",
+        },
+        Case {
+            what: "everything usable, 320x180 for 5 s",
+            output: r#""width":320,"height":180"#,
+            seconds: 5.0,
+            caps: all_usable(),
+            expected: "libx264",
+        },
         Case {
             what: "NVENC listed but its test encode failed, QSV usable",
             output: full_hd,
@@ -123,9 +151,21 @@ fn auto_picks_by_capabilities_and_export_size() {
         Case { what: "everything usable: NVENC first", output: full_hd, seconds: 20.0, caps: all_usable(), expected: "h264_nvenc" },
         Case { what: "only AMF usable", output: full_hd, seconds: 20.0, caps: caps(&HARDWARE, &["h264_amf"]), expected: "h264_amf" },
         Case { what: "only VA-API usable", output: full_hd, seconds: 20.0, caps: caps(&HARDWARE, &["h264_vaapi"]), expected: "h264_vaapi" },
-        Case { what: "only VideoToolbox usable", output: full_hd, seconds: 20.0, caps: caps(&HARDWARE, &["h264_videotoolbox"]), expected: "h264_videotoolbox" },
+        Case {
+            what: "only VideoToolbox usable",
+            output: full_hd,
+            seconds: 20.0,
+            caps: caps(&HARDWARE, &["h264_videotoolbox"]),
+            expected: "h264_videotoolbox",
+        },
         Case { what: "nothing usable", output: full_hd, seconds: 20.0, caps: caps(&HARDWARE, &[]), expected: "libx264" },
-        Case { what: "HEVC, everything usable", output: r#""width":1920,"height":1080,"video_codec":"hevc""#, seconds: 20.0, caps: all_usable(), expected: "hevc_nvenc" },
+        Case {
+            what: "HEVC, everything usable",
+            output: r#""width":1920,"height":1080,"video_codec":"hevc""#,
+            seconds: 20.0,
+            caps: all_usable(),
+            expected: "hevc_nvenc",
+        },
         Case {
             what: "HEVC, only QSV's HEVC encoder usable",
             output: r#""width":1920,"height":1080,"video_codec":"hevc""#,
@@ -140,7 +180,13 @@ fn auto_picks_by_capabilities_and_export_size() {
             caps: caps(&HARDWARE, &h264_hw),
             expected: "libx265",
         },
-        Case { what: "\"cpu\", everything usable", output: r#""width":1920,"height":1080,"encoder":"cpu""#, seconds: 20.0, caps: all_usable(), expected: "libx264" },
+        Case {
+            what: "\"cpu\", everything usable",
+            output: r#""width":1920,"height":1080,"encoder":"cpu""#,
+            seconds: 20.0,
+            caps: all_usable(),
+            expected: "libx264",
+        },
         Case {
             what: "\"cpu\", HEVC, everything usable",
             output: r#""width":1920,"height":1080,"encoder":"cpu","video_codec":"hevc""#,
@@ -148,8 +194,20 @@ fn auto_picks_by_capabilities_and_export_size() {
             caps: all_usable(),
             expected: "libx265",
         },
-        Case { what: "4K for 61 s: auto preset is draft", output: r#""width":3840,"height":2160"#, seconds: 61.0, caps: all_usable(), expected: "h264_nvenc" },
-        Case { what: "4K for 60 s: auto preset is preview", output: r#""width":3840,"height":2160"#, seconds: 60.0, caps: all_usable(), expected: "h264_nvenc" },
+        Case {
+            what: "4K for 61 s: auto preset is draft",
+            output: r#""width":3840,"height":2160"#,
+            seconds: 61.0,
+            caps: all_usable(),
+            expected: "h264_nvenc",
+        },
+        Case {
+            what: "4K for 60 s: auto preset is preview",
+            output: r#""width":3840,"height":2160"#,
+            seconds: 60.0,
+            caps: all_usable(),
+            expected: "h264_nvenc",
+        },
     ];
     let mut table = String::new();
     for case in &cases {

@@ -10,8 +10,10 @@ use reel_core::timeline::parse;
 
 #[test]
 fn same_format_keyframe_cuts_copy() {
-    let p = plan_of(r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},
-        "video":[{"source":"a.mp4","in":2,"out":5},{"source":"b.mp4","in":1,"out":3}]}"##);
+    let p = plan_of(
+        r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},
+        "video":[{"source":"a.mp4","in":2,"out":5},{"source":"b.mp4","in":1,"out":3}]}"##,
+    );
     assert_eq!(p.strategy, Strategy::Copy);
     assert!((p.duration - 5.0).abs() < 1e-9);
     insta::assert_snapshot!(render(&p));
@@ -19,21 +21,27 @@ fn same_format_keyframe_cuts_copy() {
 
 #[test]
 fn cut_off_keyframe_refuses_copy_and_says_why() {
-    let p = plan_of(r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},
-        "video":[{"source":"a.mp4","in":3.37,"out":5}]}"##);
+    let p = plan_of(
+        r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},
+        "video":[{"source":"a.mp4","in":3.37,"out":5}]}"##,
+    );
     assert_eq!(p.strategy, Strategy::SinglePass);
     let rejected = &p.decisions[0].reasons;
     assert!(rejected.iter().any(|r| r.contains("video[0].in 3.37 s is not on a keyframe (previous 3.0 s)")), "{rejected:?}");
-    let p = plan_of(r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},
-        "video":[{"source":"a.mp4","in":3,"out":4.5}]}"##);
+    let p = plan_of(
+        r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},
+        "video":[{"source":"a.mp4","in":3,"out":4.5}]}"##,
+    );
     assert!(p.decisions[0].reasons.iter().any(|r| r.contains("video[0].out 4.5 s is not on a keyframe (next 5.0 s)")), "{:?}", p.decisions);
     insta::assert_snapshot!(render(&p));
 }
 
 #[test]
 fn frame_accurate_false_copies_from_previous_keyframe() {
-    let p = plan_of(r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source","frame_accurate":false},
-        "video":[{"source":"a.mp4","in":3.37,"out":5.5}]}"##);
+    let p = plan_of(
+        r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source","frame_accurate":false},
+        "video":[{"source":"a.mp4","in":3.37,"out":5.5}]}"##,
+    );
     assert_eq!(p.strategy, Strategy::Copy);
     assert!((p.duration - 3.0).abs() < 1e-9, "plays from the keyframe at 3 s to the one at 6 s: {}", p.duration);
     assert!(p.warnings.iter().any(|w| w.contains("video[0] plays 3.0..6.0 s instead of 3.37..5.5 s")), "{:?}", p.warnings);
@@ -52,40 +60,59 @@ fn default_output_is_1080p60_single_pass() {
 
 #[test]
 fn mixed_formats_gap_and_muted_clip() {
-    let p = plan_of(r##"{"reel":1,"video":[
+    let p = plan_of(
+        r##"{"reel":1,"video":[
         {"source":"hd720.mp4","in":0.5,"out":2},
         {"gap":1.25,"color":"#102030"},
         {"source":"portrait.mp4","out":1.5},
         {"source":"a.mp4","in":"00:00:01.000","out":3,"audio":false},
-        {"source":"b.mp4","in":1,"out":2,"volume":0.5}]}"##);
+        {"source":"b.mp4","in":1,"out":2,"volume":0.5}]}"##,
+    );
     assert_eq!(p.strategy, Strategy::SinglePass);
     insta::assert_snapshot!(render(&p));
 }
 
 #[test]
 fn overlays_and_audio_track() {
-    let p = plan_of(r##"{"reel":1,"output":{"width":1280,"height":720,"fps":30},
+    let p = plan_of(
+        r##"{"reel":1,"output":{"width":1280,"height":720,"fps":30},
         "video":[{"source":"a.mp4","in":0,"out":10}],
         "overlays":[
           {"image":"logo.png","start":1,"end":3,"x":40,"y":40,"width":100},
           {"text":"It's 100% \"quoted\", [really]; ok","start":2.5,"end":4,"x":"center","y":600,"size":40,"color":"#ffcc00","box":true},
           {"video":"b.mp4","in":2,"start":5,"end":7,"x":900,"y":40,"width":320,"opacity":0.8}],
-        "audio":[{"source":"music.mp3","in":10,"out":30,"start":1.5,"volume":0.3}]}"##);
+        "audio":[{"source":"music.mp3","in":10,"out":30,"start":1.5,"volume":0.3}]}"##,
+    );
     insta::assert_snapshot!(render(&p));
 }
 
 #[test]
 fn overlay_past_end_is_cut_with_warning() {
-    let p = plan_of(r##"{"reel":1,"video":[{"source":"a.mp4","out":2}],
-        "overlays":[{"text":"late","start":1,"end":5},{"text":"never","start":3,"end":4}]}"##);
-    assert!(p.warnings.iter().any(|w| w.contains("overlays[0] ends at 5 s, past the end of the export (2 s); it is cut there")), "{:?}", p.warnings);
+    let p = plan_of(
+        r##"{"reel":1,"video":[{"source":"a.mp4","out":2}],
+        "overlays":[{"text":"late","start":1,"end":5},{"text":"never","start":3,"end":4}]}"##,
+    );
+    assert!(
+        p.warnings.iter().any(|w| w.contains("overlays[0] ends at 5 s, past the end of the export (2 s); it is cut there")),
+        "{:?}",
+        p.warnings
+    );
     assert!(p.warnings.iter().any(|w| w.contains("overlays[1] starts at 3 s, after the export ends")));
     insta::assert_snapshot!(render(&p));
 }
 
 #[test]
 fn many_clips_use_a_filter_script() {
-    let items: Vec<String> = (0..500).map(|i| format!(r##"{{"source":"{}.mp4","in":{},"out":{}}}"##, if i % 2 == 0 { "a" } else { "b" }, f64::from(i % 10) * 0.5 + 0.1, f64::from(i % 10) * 0.5 + 0.6)).collect();
+    let items: Vec<String> = (0..500)
+        .map(|i| {
+            format!(
+                r##"{{"source":"{}.mp4","in":{},"out":{}}}"##,
+                if i % 2 == 0 { "a" } else { "b" },
+                f64::from(i % 10) * 0.5 + 0.1,
+                f64::from(i % 10) * 0.5 + 0.6
+            )
+        })
+        .collect();
     let p = plan_of(&format!(r##"{{"reel":1,"video":[{}]}}"##, items.join(",")));
     let args = p.jobs[0].command.to_args();
     assert!(args.iter().any(|a| a == "-filter_complex_script"));
@@ -96,7 +123,11 @@ fn many_clips_use_a_filter_script() {
     // lines shortened.
     let short = |line: &str| {
         let shown: String = line.chars().take(150).collect();
-        if shown.len() < line.len() { format!("{shown} … ({} chars)", line.len()) } else { shown }
+        if shown.len() < line.len() {
+            format!("{shown} … ({} chars)", line.len())
+        } else {
+            shown
+        }
     };
     let second_input = args.iter().enumerate().filter(|(_, a)| *a == "-i").nth(1).map(|(k, _)| k + 2).expect("inputs");
     let script_flag = args.iter().position(|a| a == "-filter_complex_script").expect("script flag");
@@ -116,7 +147,12 @@ fn many_clips_use_a_filter_script() {
 fn hardware_encoder_gets_software_fallback() {
     let timeline = parse(r##"{"reel":1,"output":{"encoder":"h264_nvenc"},"video":[{"source":"a.mp4","out":2}]}"##, "/media").unwrap();
     let mut caps = Capabilities::software_only();
-    caps.encoders.push(EncoderStatus { name: "h264_nvenc".into(), listed: true, usable: false, reason: Some("Cannot load libcuda.so.1".into()) });
+    caps.encoders.push(EncoderStatus {
+        name: "h264_nvenc".into(),
+        listed: true,
+        usable: false,
+        reason: Some("Cannot load libcuda.so.1".into()),
+    });
     let p = plan(&timeline, &media(), &timeline.output, &caps).unwrap();
     assert_eq!(p.output.encoder, "h264_nvenc");
     let fallback = p.jobs[0].software_fallback.as_ref().expect("fallback");
@@ -158,7 +194,8 @@ fn draft_downscale_renders_drafts_at_half_size_only_when_allowed() {
     assert!(half.warnings.iter().any(|w| w.contains("draft renders at 960x540")), "{:?}", half.warnings);
     assert!(half.jobs[0].command.to_args().iter().any(|a| a.contains("scale=960:540")));
     // Other presets ignore it.
-    let preview = plan_of(r##"{"reel":1,"output":{"preset":"preview","draft_downscale":true},"video":[{"source":"a.mp4","in":0.5,"out":2}]}"##);
+    let preview =
+        plan_of(r##"{"reel":1,"output":{"preset":"preview","draft_downscale":true},"video":[{"source":"a.mp4","in":0.5,"out":2}]}"##);
     assert_eq!((preview.output.width, preview.output.height), (1920, 1080));
 }
 
@@ -180,11 +217,13 @@ fn hardware_threshold_decides_when_auto_uses_hardware() {
 fn auto_preset_says_when_it_picks_draft() {
     let mut m = media();
     m.insert("/media/uhd.mp4".into(), Ok(mp4(3840, 2160, 30, 120.0, Some((48_000, 2)))));
-    let timeline = parse(r##"{"reel":1,"output":{"width":3840,"height":2160},"video":[{"source":"uhd.mp4","in":0.5}]}"##, "/media").unwrap();
+    let timeline =
+        parse(r##"{"reel":1,"output":{"width":3840,"height":2160},"video":[{"source":"uhd.mp4","in":0.5}]}"##, "/media").unwrap();
     let p = plan(&timeline, &m, &timeline.output, &Capabilities::software_only()).unwrap();
     assert_eq!(p.output.preset, "draft");
     assert!(p.warnings.iter().any(|w| w.starts_with("preset auto chose draft") && w.contains("3840x2160 over 120 s")), "{:?}", p.warnings);
-    let short = parse(r##"{"reel":1,"output":{"width":3840,"height":2160},"video":[{"source":"uhd.mp4","in":0.5,"out":30}]}"##, "/media").unwrap();
+    let short =
+        parse(r##"{"reel":1,"output":{"width":3840,"height":2160},"video":[{"source":"uhd.mp4","in":0.5,"out":30}]}"##, "/media").unwrap();
     let p = plan(&short, &m, &short.output, &Capabilities::software_only()).unwrap();
     assert_eq!(p.output.preset, "preview");
     assert!(!p.warnings.iter().any(|w| w.contains("preset auto")));
@@ -197,9 +236,14 @@ fn rotated_source_is_fitted_by_its_displayed_size() {
     // displayed size is the "source" size. Copy is refused only because it is rotated.
     let p = plan_of(r##"{"reel":1,"output":{"width":1920,"height":1080,"fps":30},"video":[{"source":"phone.mp4","in":1,"out":3}]}"##);
     let graph = &p.jobs[0].command.to_args();
-    assert!(graph.iter().any(|a| a.contains("scale=1920:1080:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=1920:1080:")), "{graph:?}");
+    assert!(
+        graph.iter().any(|a| a.contains("scale=1920:1080:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=1920:1080:")),
+        "{graph:?}"
+    );
     insta::assert_snapshot!(render(&p));
-    let p = plan_of(r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},"video":[{"source":"phone.mp4","in":1,"out":3}]}"##);
+    let p = plan_of(
+        r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},"video":[{"source":"phone.mp4","in":1,"out":3}]}"##,
+    );
     assert_eq!((p.output.width, p.output.height, p.strategy), (1080, 1920, Strategy::SinglePass));
     assert_eq!(p.decisions[0].reasons, ["video[0] (phone.mp4) is rotated 270°; it must be turned upright"]);
 }
@@ -208,12 +252,18 @@ fn rotated_source_is_fitted_by_its_displayed_size() {
 fn audio_tracks_mixed_with_volume_over_a_silent_track() {
     // The main track has no sound (a source without audio, a gap); two tracks are mixed
     // over it with their volumes, one from an audio-only file; a third starts after the end.
-    let p = plan_of(r##"{"reel":1,"output":{"width":1280,"height":720,"fps":30},
+    let p = plan_of(
+        r##"{"reel":1,"output":{"width":1280,"height":720,"fps":30},
         "video":[{"source":"portrait.mp4","in":0,"out":2},{"gap":1}],
         "audio":[{"source":"music.mp3","in":2,"out":4,"start":0.5,"volume":0.5},
                  {"source":"a.mp4","in":3,"start":1,"volume":1.5},
-                 {"source":"music.mp3","start":3.5}]}"##);
-    assert!(p.warnings.iter().any(|w| w.contains("audio[2] starts at 3.5 s, after the export ends (3 s); it is not heard")), "{:?}", p.warnings);
+                 {"source":"music.mp3","start":3.5}]}"##,
+    );
+    assert!(
+        p.warnings.iter().any(|w| w.contains("audio[2] starts at 3.5 s, after the export ends (3 s); it is not heard")),
+        "{:?}",
+        p.warnings
+    );
     let graph = p.jobs[0].command.to_args().join(" ");
     assert!(graph.contains("amix=inputs=3:duration=first:dropout_transition=0:normalize=0"), "{graph}");
     insta::assert_snapshot!(render(&p));
@@ -224,8 +274,11 @@ fn text_with_quotes_commas_colons_percent_and_expansions_goes_through_a_file() {
     // drawtext parses text= twice (filter escaping, then %{…} expansion); the text is
     // written verbatim to a file read with expansion=none instead.
     let text = r#"He said: "it's 50% off, a,b; c=d" %{pts} %{localtime\:%X} \n [x] {y}"#;
-    let json = format!(r##"{{"reel":1,"output":{{"width":640,"height":360,"fps":30}},"video":[{{"source":"a.mp4","out":2}}],
-        "overlays":[{{"text":{},"start":0.5,"end":1.5,"x":"center","y":"center","size":32}}]}}"##, serde_json::to_string(text).unwrap());
+    let json = format!(
+        r##"{{"reel":1,"output":{{"width":640,"height":360,"fps":30}},"video":[{{"source":"a.mp4","out":2}}],
+        "overlays":[{{"text":{},"start":0.5,"end":1.5,"x":"center","y":"center","size":32}}]}}"##,
+        serde_json::to_string(text).unwrap()
+    );
     let p = plan_of(&json);
     let file = p.jobs[0].files.iter().find(|f| f.name == "text0.txt").expect("text file");
     assert_eq!(file.contents, text);

@@ -186,7 +186,14 @@ pub enum DoctorError {
 pub fn test_encode_args(encoder: &str) -> Vec<String> {
     let codec = if encoder.starts_with("hevc") || encoder == "libx265" { VideoCodec::Hevc } else { VideoCodec::H264 };
     let quality = default_quality(encoder, Preset::Preview);
-    let choice = EncoderChoice { encoder: encoder.to_owned(), codec, preset: Preset::Preview, quality, quality_override: false, reason: String::new() };
+    let choice = EncoderChoice {
+        encoder: encoder.to_owned(),
+        codec,
+        preset: Preset::Preview,
+        quality,
+        quality_override: false,
+        reason: String::new(),
+    };
     let enc = encoder_args(&choice);
     let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-loglevel", "error"].iter().map(|s| (*s).to_owned()).collect();
     args.extend(enc.global);
@@ -281,9 +288,11 @@ pub fn check(tools: &Tools) -> Result<Report, DoctorError> {
     let started = Instant::now();
     let query = |program: &Path, what: &'static str, flag: &str| {
         let args = vec!["-hide_banner".to_owned(), flag.to_owned()];
-        run_command(program, &args, QUERY_TIMEOUT)
-            .map(|c| c.stdout)
-            .map_err(|source| DoctorError::Query { path: program.display().to_string(), what, source: Box::new(source) })
+        run_command(program, &args, QUERY_TIMEOUT).map(|c| c.stdout).map_err(|source| DoctorError::Query {
+            path: program.display().to_string(),
+            what,
+            source: Box::new(source),
+        })
     };
     let banner = query(&tools.ffmpeg, "its version", "-version")?;
     let version = version_from_banner(&banner, "ffmpeg").ok_or_else(|| DoctorError::NotFfmpeg {
@@ -314,7 +323,12 @@ pub fn check(tools: &Tools) -> Result<Report, DoctorError> {
                 let ffmpeg = &tools.ffmpeg;
                 scope.spawn(move || {
                     let result = if is_listed { test_encode(ffmpeg, name) } else { Err(String::new()) };
-                    EncoderStatus { name: (*name).to_owned(), listed: is_listed, usable: result.is_ok(), reason: result.err().filter(|_| is_listed) }
+                    EncoderStatus {
+                        name: (*name).to_owned(),
+                        listed: is_listed,
+                        usable: result.is_ok(),
+                        reason: result.err().filter(|_| is_listed),
+                    }
                 })
             })
             .collect();
@@ -382,7 +396,8 @@ mod tests {
         let filters = "Filters:\n  T.. = Timeline support\n  ---\n TSC concat            N->N       Concatenate\n ... anullsrc          |->A       Null audio source\n";
         let names = listed_names(filters);
         assert!(names.contains("concat") && names.contains("anullsrc"));
-        let encoders = "Encoders:\n V..... = Video\n ------\n V....D libx264              libx264 H.264\n V....D h264_nvenc           NVIDIA NVENC\n";
+        let encoders =
+            "Encoders:\n V..... = Video\n ------\n V....D libx264              libx264 H.264\n V....D h264_nvenc           NVIDIA NVENC\n";
         let names = listed_names(encoders);
         assert!(names.contains("libx264") && names.contains("h264_nvenc") && !names.contains("libx265"));
     }

@@ -160,7 +160,8 @@ impl Entry {
         self.duration = Some(report.duration);
         self.size_bytes = Some(report.size_bytes);
         let t = &report.timings;
-        (self.probe_s, self.plan_s, self.encode_s, self.verify_s, self.total_s) = (Some(t.probe), Some(t.plan), Some(t.encode), Some(t.verify), Some(t.total));
+        (self.probe_s, self.plan_s, self.encode_s, self.verify_s, self.total_s) =
+            (Some(t.probe), Some(t.plan), Some(t.encode), Some(t.verify), Some(t.total));
         self.speed = Some(report.speed);
     }
 
@@ -245,8 +246,12 @@ pub enum LogError {
 impl LogError {
     fn database(path: &Path, e: &rusqlite::Error) -> Self {
         let advice = match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => "Another reel is writing it; this export was not logged",
-            Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => "It is damaged: move it away and reel starts a new one",
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                "Another reel is writing it; this export was not logged"
+            }
+            Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                "It is damaged: move it away and reel starts a new one"
+            }
             Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::PermissionDenied) => {
                 "Make it (and its folder) writable, or set REEL_DATA_DIR to a writable folder"
             }
@@ -335,9 +340,8 @@ pub fn read(path: &Path, since: Option<&str>) -> Result<Vec<Entry>, LogError> {
     }
     let fail = |e: rusqlite::Error| LogError::database(path, &e);
     let db = open(path)?;
-    let mut query = db
-        .prepare(&format!("SELECT {} FROM exports WHERE started_at >= ?1 ORDER BY started_at, id", COLUMNS.join(", ")))
-        .map_err(fail)?;
+    let mut query =
+        db.prepare(&format!("SELECT {} FROM exports WHERE started_at >= ?1 ORDER BY started_at, id", COLUMNS.join(", "))).map_err(fail)?;
     let rows = query
         .query_map([since.unwrap_or("")], |r| {
             let outcome: String = r.get("outcome")?;
@@ -380,7 +384,9 @@ pub fn count(path: &Path) -> Result<Option<u64>, LogError> {
         return Ok(None);
     }
     let db = open(path)?;
-    db.query_row("SELECT count(*) FROM exports", [], |r| r.get::<_, i64>(0)).map(|n| Some(u64::try_from(n).unwrap_or(0))).map_err(|e| LogError::database(path, &e))
+    db.query_row("SELECT count(*) FROM exports", [], |r| r.get::<_, i64>(0))
+        .map(|n| Some(u64::try_from(n).unwrap_or(0)))
+        .map_err(|e| LogError::database(path, &e))
 }
 
 /// A stable identity for a timeline's content: SHA-256 of its parsed form, so formatting

@@ -170,7 +170,15 @@ fn explicit(tool: &'static str, given: &str, value: &Path, path_var: Option<&OsS
     }
 }
 
-fn find_one(tool: &'static str, flag: Option<&Path>, flag_name: &str, env: Option<&OsString>, env_name: &str, partner: Option<&Path>, lookup: &Lookup) -> Result<(PathBuf, Found), FindError> {
+fn find_one(
+    tool: &'static str,
+    flag: Option<&Path>,
+    flag_name: &str,
+    env: Option<&OsString>,
+    env_name: &str,
+    partner: Option<&Path>,
+    lookup: &Lookup,
+) -> Result<(PathBuf, Found), FindError> {
     if let Some(p) = flag {
         return explicit(tool, flag_name, p, lookup.path.as_ref()).map(|p| (p, Found::Flag));
     }
@@ -208,8 +216,15 @@ impl Tools {
     pub fn find_in(lookup: &Lookup) -> Result<Self, FindError> {
         let (ffmpeg, ffmpeg_found) =
             find_one("ffmpeg", lookup.ffmpeg_flag.as_deref(), "--ffmpeg", lookup.ffmpeg_env.as_ref(), "REEL_FFMPEG", None, lookup)?;
-        let (ffprobe, ffprobe_found) =
-            find_one("ffprobe", lookup.ffprobe_flag.as_deref(), "--ffprobe", lookup.ffprobe_env.as_ref(), "REEL_FFPROBE", Some(&ffmpeg), lookup)?;
+        let (ffprobe, ffprobe_found) = find_one(
+            "ffprobe",
+            lookup.ffprobe_flag.as_deref(),
+            "--ffprobe",
+            lookup.ffprobe_env.as_ref(),
+            "REEL_FFPROBE",
+            Some(&ffmpeg),
+            lookup,
+        )?;
         Ok(Self { ffmpeg, ffmpeg_found, ffprobe, ffprobe_found })
     }
 }
@@ -325,13 +340,10 @@ pub fn run_reading<T: Send + 'static>(
     if verbose() {
         eprintln!("+ {command}");
     }
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|source| ToolError::Spawn { program: program.display().to_string(), command: command.clone(), reason: source.to_string() })?;
+    let mut child =
+        Command::new(program).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|source| {
+            ToolError::Spawn { program: program.display().to_string(), command: command.clone(), reason: source.to_string() }
+        })?;
     // Pipes are read by threads that hand their results over a channel, so a grandchild
     // that keeps a pipe open after the program ends cannot make reel wait forever.
     let (out_tx, out_rx) = mpsc::channel();
@@ -422,7 +434,8 @@ mod tests {
         let sh = Path::new("/bin/sh");
         let ok = run_command(sh, &["-c".into(), "echo out; echo err >&2".into()], Duration::from_secs(10)).unwrap();
         assert_eq!((ok.stdout.as_str(), ok.stderr.as_str()), ("out\n", "err\n"));
-        let failed = run_command(sh, &["-c".into(), "echo first >&2; echo 'why it failed' >&2; exit 3".into()], Duration::from_secs(10)).unwrap_err();
+        let failed = run_command(sh, &["-c".into(), "echo first >&2; echo 'why it failed' >&2; exit 3".into()], Duration::from_secs(10))
+            .unwrap_err();
         let message = failed.to_string();
         assert!(message.contains("/bin/sh -c 'echo first"), "{message}");
         assert!(message.contains("exit code 3") && message.contains("first | why it failed"), "{message}");
@@ -486,7 +499,10 @@ mod tests {
         let none = Lookup::default();
         let e = Tools::find_in(&none).unwrap_err().to_string();
         assert!(e.starts_with("ffmpeg was not found (REEL_FFMPEG is not set, not on PATH)"), "{e}");
-        assert!(e.contains("sudo apt-get install ffmpeg") && e.contains("brew install ffmpeg") && e.contains("winget install ffmpeg"), "{e}");
+        assert!(
+            e.contains("sudo apt-get install ffmpeg") && e.contains("brew install ffmpeg") && e.contains("winget install ffmpeg"),
+            "{e}"
+        );
     }
 
     #[cfg(unix)]
@@ -502,7 +518,7 @@ mod tests {
         assert!(e.starts_with("ffmpeg from --ffmpeg cannot be used: /nonexistent/ffmpeg does not exist."), "{e}");
         assert!(e.contains("sudo dnf install ffmpeg"), "{e}");
         let folder = Lookup { ffmpeg_env: Some(tmp.path().as_os_str().to_owned()), ..base.clone() };
-        assert!(Tools::find_in(&folder).unwrap_err().to_string().contains("from REEL_FFMPEG cannot be used") );
+        assert!(Tools::find_in(&folder).unwrap_err().to_string().contains("from REEL_FFMPEG cannot be used"));
         let plain = tmp.path().join("plain");
         std::fs::write(&plain, "").unwrap();
         std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -510,6 +526,12 @@ mod tests {
         assert!(Tools::find_in(&not_exec).unwrap_err().to_string().contains("is not executable"));
         // An empty variable counts as unset.
         let empty = Lookup { ffmpeg_env: Some(OsString::new()), ..base };
-        assert_eq!(Tools::find_in(&empty).unwrap_err(), FindError::NotFound { tool: "ffprobe", looked: "REEL_FFPROBE is not set, not in ".to_owned() + &tmp.path().join("bin").display().to_string() + ", not on PATH" });
+        assert_eq!(
+            Tools::find_in(&empty).unwrap_err(),
+            FindError::NotFound {
+                tool: "ffprobe",
+                looked: "REEL_FFPROBE is not set, not in ".to_owned() + &tmp.path().join("bin").display().to_string() + ", not on PATH"
+            }
+        );
     }
 }

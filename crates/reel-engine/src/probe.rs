@@ -104,7 +104,10 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
         return Err(named(|path| ProbeError::Directory { path }));
     }
     if !meta.is_file() {
-        return Err(ProbeError::Unreadable { path: shown.to_owned(), reason: "it is not a regular file (a device, socket or pipe)".to_owned() });
+        return Err(ProbeError::Unreadable {
+            path: shown.to_owned(),
+            reason: "it is not a regular file (a device, socket or pipe)".to_owned(),
+        });
     }
     std::fs::File::open(path).map_err(|e| ProbeError::Unreadable { path: shown.to_owned(), reason: e.to_string() })?;
 
@@ -339,7 +342,9 @@ mod tests {
         let e = classify_failure("media/hls.mp4", "/tmp/x/hls.mp4", hls);
         assert_eq!(e, ProbeError::Refused { path: "media/hls.mp4".into(), what: "an HLS playlist (format hls)".into() });
         let proto = "[http @ 0x1] Protocol 'http' not on whitelist 'file'!\n";
-        assert!(matches!(classify_failure("a.mp4", "/a.mp4", proto), ProbeError::Refused { what, .. } if what == "a playlist or reference file"));
+        assert!(
+            matches!(classify_failure("a.mp4", "/a.mp4", proto), ProbeError::Refused { what, .. } if what == "a playlist or reference file")
+        );
         let text = "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d724d11880] moov atom not found\nfile:/tmp/x/text.mp4: Invalid data found when processing input\n";
         let e = classify_failure("text.mp4", "/tmp/x/text.mp4", text);
         assert_eq!(e.to_string(), "text.mp4 is not a media file ffmpeg can read (ffprobe: moov atom not found; Invalid data found when processing input); check that it is a complete video, audio or image file");
@@ -358,7 +363,10 @@ mod tests {
 
     #[test]
     fn exit_codes() {
-        let spawn = ProbeError::Tool { path: "a".into(), source: ToolError::Spawn { program: "p".into(), command: "p".into(), reason: "r".into() } };
+        let spawn = ProbeError::Tool {
+            path: "a".into(),
+            source: ToolError::Spawn { program: "p".into(), command: "p".into(), reason: "r".into() },
+        };
         assert_eq!(spawn.exit_code(), exit::ENVIRONMENT);
         assert_eq!(ProbeError::Missing { path: "a".into() }.exit_code(), exit::INVALID_INPUT);
     }
@@ -368,7 +376,10 @@ mod tests {
         let streams = reel_core::args::ffprobe_args("/m/a.mp4").join(" ");
         let packets = reel_core::args::ffprobe_keyframe_args("/m/a.mp4").join(" ");
         assert!(!streams.contains("packet") && streams.contains("-show_streams") && streams.contains("-show_format"), "{streams}");
-        assert!(packets.contains("-select_streams v -show_entries packet=stream_index,pts_time,dts_time,flags -print_format csv=p=0"), "{packets}");
+        assert!(
+            packets.contains("-select_streams v -show_entries packet=stream_index,pts_time,dts_time,flags -print_format csv=p=0"),
+            "{packets}"
+        );
         for args in [&streams, &packets] {
             for decoding in ["-show_frames", "-count_frames", "-count_packets", "-read_intervals"] {
                 assert!(!args.contains(decoding), "{decoding} in {args}");
@@ -383,7 +394,11 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let log = dir.join("calls.log");
         let script = dir.join("ffprobe");
-        std::fs::write(&script, format!("#!/bin/sh\necho \"$@\" >> '{}'\nexec '{}' \"$@\"\n", log.display(), reel_testkit::ffprobe_path().display())).unwrap();
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\necho \"$@\" >> '{}'\nexec '{}' \"$@\"\n", log.display(), reel_testkit::ffprobe_path().display()),
+        )
+        .unwrap();
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
         (script, log)
     }
@@ -424,7 +439,12 @@ mod tests {
         let clip = reel_testkit::fixture(reel_testkit::Fixture::Small30);
         let timeline = tmp.path().join("t.json");
         std::fs::write(&timeline, serde_json::json!({"reel": 1, "video": [{"source": clip}]}).to_string()).unwrap();
-        let tools = Tools { ffmpeg: "ffmpeg".into(), ffmpeg_found: crate::Found::Path, ffprobe: tmp.path().join("no-ffprobe"), ffprobe_found: crate::Found::Flag };
+        let tools = Tools {
+            ffmpeg: "ffmpeg".into(),
+            ffmpeg_found: crate::Found::Path,
+            ffprobe: tmp.path().join("no-ffprobe"),
+            ffprobe_found: crate::Found::Flag,
+        };
         let e = load_timeline(&tools, &timeline).unwrap_err();
         assert_eq!(e.exit_code(), exit::ENVIRONMENT, "{e}");
         assert!(e.to_string().contains("could not run"), "{e}");

@@ -111,7 +111,12 @@ fn reclaim_stale(folder: &Path) {
     let Ok(entries) = std::fs::read_dir(folder) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let old = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| SystemTime::now().duration_since(t).ok()).is_some_and(|age| age > Duration::from_hours(24));
+        let old = entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .is_some_and(|age| age > Duration::from_hours(24));
         if name.to_string_lossy().starts_with(".reel-") && old && entry.path().is_dir() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
@@ -124,7 +129,11 @@ fn reclaim_stale(folder: &Path) {
 fn command_line_limit() -> usize {
     #[cfg(unix)]
     {
-        let arg_max = nix::unistd::sysconf(nix::unistd::SysconfVar::ARG_MAX).ok().flatten().and_then(|v| usize::try_from(v).ok()).unwrap_or(128 * 1024);
+        let arg_max = nix::unistd::sysconf(nix::unistd::SysconfVar::ARG_MAX)
+            .ok()
+            .flatten()
+            .and_then(|v| usize::try_from(v).ok())
+            .unwrap_or(128 * 1024);
         let environment: usize = std::env::vars_os().map(|(k, v)| k.len() + v.len() + 2).sum();
         arg_max.saturating_sub(environment + 4096)
     }
@@ -252,7 +261,14 @@ impl Progress<'_> {
 /// Longest silence between progress events while a job runs.
 const HEARTBEAT: Duration = Duration::from_millis(500);
 
-fn run_command(job: &Job, command: &FfmpegCommand, tools: &Tools, work: &Path, options: &RunOptions, progress: &mut Progress<'_>) -> Result<JobEnd, RunError> {
+fn run_command(
+    job: &Job,
+    command: &FfmpegCommand,
+    tools: &Tools,
+    work: &Path,
+    options: &RunOptions,
+    progress: &mut Progress<'_>,
+) -> Result<JobEnd, RunError> {
     let args = command.to_args();
     if options.verbose {
         eprintln!("reel: running job {}: {}", job.id, shell_line(&tools.ffmpeg.to_string_lossy(), &args));
@@ -304,7 +320,15 @@ fn run_command(job: &Job, command: &FfmpegCommand, tools: &Tools, work: &Path, o
                 let percent = progress.percent_at(done);
                 let elapsed = progress.started.elapsed().as_secs_f64();
                 let eta = (percent > 0.5 && percent < 100.0).then(|| elapsed * (100.0 - percent) / percent);
-                let event = ProgressEvent { percent, out_time: done, duration: progress.total, fps: block.fps, speed: block.speed, eta, job: job.id.clone() };
+                let event = ProgressEvent {
+                    percent,
+                    out_time: done,
+                    duration: progress.total,
+                    fps: block.fps,
+                    speed: block.speed,
+                    eta,
+                    job: job.id.clone(),
+                };
                 (progress.on_event)(Event::Progress(event.clone()));
                 last = Some((Instant::now(), event));
                 // Encoding reached the end but ffmpeg runs on: that is the +faststart rewrite.
@@ -314,13 +338,23 @@ fn run_command(job: &Job, command: &FfmpegCommand, tools: &Tools, work: &Path, o
                 }
             }
             Err(mpsc::RecvTimeoutError::Timeout | mpsc::RecvTimeoutError::Disconnected) => {
-                if let Some(status) = child.try_wait().map_err(|e| RunError::Spawn { program: tools.ffmpeg.display().to_string(), reason: e.to_string() })? {
+                if let Some(status) =
+                    child.try_wait().map_err(|e| RunError::Spawn { program: tools.ffmpeg.display().to_string(), reason: e.to_string() })?
+                {
                     break status;
                 }
                 let quiet = last.as_ref().map_or_else(|| started.elapsed(), |(at, _)| at.elapsed());
                 if quiet >= HEARTBEAT {
                     let event = last.as_ref().map_or_else(
-                        || ProgressEvent { percent: progress.percent_at(progress.done_before), out_time: progress.done_before, duration: progress.total, fps: None, speed: None, eta: None, job: job.id.clone() },
+                        || ProgressEvent {
+                            percent: progress.percent_at(progress.done_before),
+                            out_time: progress.done_before,
+                            duration: progress.total,
+                            fps: None,
+                            speed: None,
+                            eta: None,
+                            job: job.id.clone(),
+                        },
                         |(_, e)| ProgressEvent { fps: None, speed: None, ..e.clone() },
                     );
                     (progress.on_event)(Event::Progress(event.clone()));
@@ -374,12 +408,22 @@ fn place(from: &Path, destination: &Path, overwrite: bool) -> Result<(), RunErro
 
 /// Runs a plan to `destination`. `timings` carries the probe and plan times measured by
 /// the caller; the report adds encode and verify.
-pub fn run_plan(plan: &Plan, tools: &Tools, destination: &Path, options: &RunOptions, mut timings: StageTimings, on_event: &mut dyn FnMut(Event)) -> Result<ExportReport, RunError> {
+pub fn run_plan(
+    plan: &Plan,
+    tools: &Tools,
+    destination: &Path,
+    options: &RunOptions,
+    mut timings: StageTimings,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<ExportReport, RunError> {
     let started = Instant::now();
     let folder = check_destination(plan, destination, options.overwrite)?;
     check_command_lines(plan, &tools.ffmpeg)?;
     reclaim_stale(&folder);
-    let work = tempfile::Builder::new().prefix(".reel-").tempdir_in(&folder).map_err(|e| RunError::Folder { folder: folder.display().to_string(), reason: e.to_string() })?;
+    let work = tempfile::Builder::new()
+        .prefix(".reel-")
+        .tempdir_in(&folder)
+        .map_err(|e| RunError::Folder { folder: folder.display().to_string(), reason: e.to_string() })?;
     let total: f64 = plan.jobs.iter().map(|j| j.expected_duration).sum();
     let mut fallback = None;
     let mut encoder = plan.output.encoder.clone();
@@ -390,7 +434,9 @@ pub fn run_plan(plan: &Plan, tools: &Tools, destination: &Path, options: &RunOpt
         let mut end = run_command(job, &job.command, tools, work.path(), options, &mut progress)?;
         if let (JobEnd::Failed { stderr, .. }, Some(software)) = (&end, &job.software_fallback) {
             let reason = format!("{} failed: {}", plan.output.encoder, crate::ffmpeg::first_reason(&stderr.replace(" | ", "\n")));
-            (progress.on_event)(Event::Warning(MessageEvent { message: format!("{reason}; re-running job {} with the software encoder", job.id) }));
+            (progress.on_event)(Event::Warning(MessageEvent {
+                message: format!("{reason}; re-running job {} with the software encoder", job.id),
+            }));
             let _ = std::fs::remove_file(work.path().join(&software.output));
             encoder = software.to_args().windows(2).find(|w| w[0] == "-c:v").map_or_else(|| "software".to_owned(), |w| w[1].clone());
             fallback = Some(reason);
@@ -400,7 +446,12 @@ pub fn run_plan(plan: &Plan, tools: &Tools, destination: &Path, options: &RunOpt
             JobEnd::Done => {}
             JobEnd::Cancelled => return Err(RunError::Cancelled { path: destination.display().to_string() }),
             JobEnd::Failed { status, stderr } => {
-                return Err(RunError::Ffmpeg { job: job.id.clone(), status, stderr, command: shell_line(&tools.ffmpeg.to_string_lossy(), &job.command.to_args()) })
+                return Err(RunError::Ffmpeg {
+                    job: job.id.clone(),
+                    status,
+                    stderr,
+                    command: shell_line(&tools.ffmpeg.to_string_lossy(), &job.command.to_args()),
+                })
             }
         }
         progress.done_before += job.expected_duration;
@@ -410,7 +461,8 @@ pub fn run_plan(plan: &Plan, tools: &Tools, destination: &Path, options: &RunOpt
     on_event(Event::Stage(StageEvent { stage: "verify".to_owned() }));
     let verify_started = Instant::now();
     let output = work.path().join(OUTPUT_NAME);
-    let info = crate::probe::probe_streams(&tools.ffprobe, &output).map_err(|e| RunError::Verify { path: destination.display().to_string(), problems: e.to_string() })?;
+    let info = crate::probe::probe_streams(&tools.ffprobe, &output)
+        .map_err(|e| RunError::Verify { path: destination.display().to_string(), problems: e.to_string() })?;
     let problems = verify::check(plan, &info, &output);
     if !problems.is_empty() {
         return Err(RunError::Verify { path: destination.display().to_string(), problems: problems.join("; ") });

@@ -69,7 +69,8 @@ pub fn parse(text: &str, path: &Path) -> Result<SettingsFile, SettingsError> {
         let (line, column) = line_column(text, offset);
         SettingsError::Invalid { path: path.display().to_string(), line, column, message }
     };
-    let file: SettingsFile = toml::from_str(text).map_err(|e| invalid(e.span().map_or(0, |s| s.start), e.message().trim_end_matches('.').to_owned()))?;
+    let file: SettingsFile =
+        toml::from_str(text).map_err(|e| invalid(e.span().map_or(0, |s| s.start), e.message().trim_end_matches('.').to_owned()))?;
     match file.output.problems("output").first() {
         None => Ok(file),
         Some(problem) => {
@@ -79,7 +80,10 @@ pub fn parse(text: &str, path: &Path) -> Result<SettingsFile, SettingsError> {
             let offset = text[section..]
                 .match_indices(field)
                 .map(|(i, _)| section + i)
-                .find(|&i| text[..i].rsplit('\n').next().is_some_and(|before| before.trim().is_empty()) && text[i + field.len()..].trim_start().starts_with('='))
+                .find(|&i| {
+                    text[..i].rsplit('\n').next().is_some_and(|before| before.trim().is_empty())
+                        && text[i + field.len()..].trim_start().starts_with('=')
+                })
                 .unwrap_or(section);
             Err(invalid(offset, problem.to_string()))
         }
@@ -98,7 +102,9 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Settings { path: Some(path.to_owned()), found: true, file: parse(&text, path)? }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings { path: Some(path.to_owned()), found: false, file: SettingsFile::default() }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Settings { path: Some(path.to_owned()), found: false, file: SettingsFile::default() })
+        }
         Err(e) => Err(SettingsError::Unreadable { path: path.display().to_string(), reason: e.to_string() }),
     }
 }
@@ -161,7 +167,9 @@ mod tests {
 
     #[test]
     fn reads_output_defaults_and_folder() {
-        let s = parse("output_folder = \"/videos\"\n[output]\nwidth = 1280\npreset = \"draft\"\nfps = \"30000/1001\"\n", Path::new("s.toml")).unwrap();
+        let s =
+            parse("output_folder = \"/videos\"\n[output]\nwidth = 1280\npreset = \"draft\"\nfps = \"30000/1001\"\n", Path::new("s.toml"))
+                .unwrap();
         assert_eq!(s.output_folder.as_deref(), Some(Path::new("/videos")));
         assert_eq!(s.output.width, Some(Dimension::Pixels(1280)));
         assert_eq!(s.output.preset, Some(Preset::Draft));

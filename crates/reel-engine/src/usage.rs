@@ -25,7 +25,12 @@ pub fn process_usage() -> Option<ResourceUsage> {
         };
         let own = getrusage(UsageWho::RUSAGE_SELF).ok()?;
         let children = getrusage(UsageWho::RUSAGE_CHILDREN).ok()?;
-        Some(ResourceUsage { reel_cpu: seconds(&own), reel_peak_rss: bytes(&own), ffmpeg_cpu: seconds(&children), ffmpeg_peak_rss: bytes(&children) })
+        Some(ResourceUsage {
+            reel_cpu: seconds(&own),
+            reel_peak_rss: bytes(&own),
+            ffmpeg_cpu: seconds(&children),
+            ffmpeg_peak_rss: bytes(&children),
+        })
     }
     #[cfg(not(unix))]
     {
@@ -39,7 +44,8 @@ mod tests {
     fn counts_own_and_children() {
         let before = super::process_usage().expect("unix reports usage");
         // A child that burns a little CPU and allocates.
-        let status = std::process::Command::new("/bin/sh").args(["-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"]).status().unwrap();
+        let status =
+            std::process::Command::new("/bin/sh").args(["-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"]).status().unwrap();
         assert!(status.success());
         let after = super::process_usage().unwrap();
         assert!(after.ffmpeg_cpu > before.ffmpeg_cpu, "{before:?} -> {after:?}");

@@ -53,10 +53,20 @@ pub fn check(plan: &Plan, info: &MediaInfo, path: &Path) -> Vec<String> {
                 wrong.push(format!("its video is {}, the plan says {}", v.codec.as_deref().unwrap_or("unknown"), plan.output.video_codec));
             }
             if (v.width, v.height) != (Some(plan.output.width), Some(plan.output.height)) {
-                wrong.push(format!("its video is {}x{}, the plan says {}x{}", v.width.unwrap_or(0), v.height.unwrap_or(0), plan.output.width, plan.output.height));
+                wrong.push(format!(
+                    "its video is {}x{}, the plan says {}x{}",
+                    v.width.unwrap_or(0),
+                    v.height.unwrap_or(0),
+                    plan.output.width,
+                    plan.output.height
+                ));
             }
             if v.pix_fmt.as_deref() != Some(plan.output.pix_fmt.as_str()) {
-                wrong.push(format!("its pixel format is {}, the plan says {}", v.pix_fmt.as_deref().unwrap_or("unknown"), plan.output.pix_fmt));
+                wrong.push(format!(
+                    "its pixel format is {}, the plan says {}",
+                    v.pix_fmt.as_deref().unwrap_or("unknown"),
+                    plan.output.pix_fmt
+                ));
             }
         }
     }

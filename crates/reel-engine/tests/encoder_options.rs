@@ -11,11 +11,22 @@ use std::process::Command;
 /// Options of ffmpeg itself or of every encoder (AVCodecContext), not in the encoder's own list.
 const GENERIC: [&str; 6] = ["-c:v", "-b:v", "-pix_fmt", "-tag:v", "-global_quality", "-q:v"];
 
-const HARDWARE: [&str; 10] =
-    ["h264_nvenc", "hevc_nvenc", "h264_qsv", "hevc_qsv", "h264_amf", "hevc_amf", "h264_vaapi", "hevc_vaapi", "h264_videotoolbox", "hevc_videotoolbox"];
+const HARDWARE: [&str; 10] = [
+    "h264_nvenc",
+    "hevc_nvenc",
+    "h264_qsv",
+    "hevc_qsv",
+    "h264_amf",
+    "hevc_amf",
+    "h264_vaapi",
+    "hevc_vaapi",
+    "h264_videotoolbox",
+    "hevc_videotoolbox",
+];
 
 /// What ffmpeg says when it does not take an option or its value.
-const OPTION_ERRORS: [&str; 5] = ["Error setting option", "Unable to parse option", "Unrecognized option", "Option not found", "has not been used for any stream"];
+const OPTION_ERRORS: [&str; 5] =
+    ["Error setting option", "Unable to parse option", "Unrecognized option", "Option not found", "has not been used for any stream"];
 
 fn ffmpeg(tools: &Tools, args: &[&str]) -> (bool, String) {
     let out = Command::new(&tools.ffmpeg).args(["-hide_banner", "-nostdin"]).args(args).output().expect("run ffmpeg");
@@ -33,18 +44,27 @@ fn hardware_encoder_options_are_ones_ffmpeg_documents_and_accepts() {
         let documented = |option: &str| help.lines().any(|l| l.trim_start().starts_with(&format!("{option} ")));
         for preset in [Preset::Draft, Preset::Preview, Preset::Production] {
             let codec = if enc.starts_with("hevc") { VideoCodec::Hevc } else { VideoCodec::H264 };
-            let choice = EncoderChoice { encoder: (*enc).to_owned(), codec, preset, quality: 23, quality_override: false, reason: String::new() };
+            let choice =
+                EncoderChoice { encoder: (*enc).to_owned(), codec, preset, quality: 23, quality_override: false, reason: String::new() };
             let args = encoder_args(&choice);
             for pair in args.output.chunks(2) {
                 let option = pair[0].as_str();
-                assert!(GENERIC.contains(&option) || documented(option), "{enc} has no option {option} (`ffmpeg -h encoder={enc}`): {:?}", args.output);
+                assert!(
+                    GENERIC.contains(&option) || documented(option),
+                    "{enc} has no option {option} (`ffmpeg -h encoder={enc}`): {:?}",
+                    args.output
+                );
             }
             let mut run: Vec<&str> = args.global.iter().map(String::as_str).collect();
             run.extend(["-loglevel", "warning", "-f", "lavfi", "-i", "color=s=256x144:r=30:d=0.2", "-vf", &args.filter_tail]);
             run.extend(args.output.iter().map(String::as_str));
             run.extend(["-f", "null", "-"]);
             let (ok, stderr) = ffmpeg(&tools, &run);
-            assert!(ok || !OPTION_ERRORS.iter().any(|e| stderr.contains(e)), "{enc} {}: ffmpeg refused an option:\n{stderr}", preset.as_str());
+            assert!(
+                ok || !OPTION_ERRORS.iter().any(|e| stderr.contains(e)),
+                "{enc} {}: ffmpeg refused an option:\n{stderr}",
+                preset.as_str()
+            );
             checked += 1;
         }
     }

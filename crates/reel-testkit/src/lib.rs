@@ -24,14 +24,16 @@ pub fn ffprobe_path() -> PathBuf {
 
 /// `target/reel-fixtures`, shared by every test process.
 pub fn fixtures_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"), PathBuf::from);
     let dir = target.join("reel-fixtures");
     std::fs::create_dir_all(&dir).expect("create fixtures dir");
     dir
 }
 
 fn ffmpeg(args: &[&str]) {
-    let out = Command::new(ffmpeg_path()).args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"]).args(args).output().expect("run ffmpeg");
+    let out =
+        Command::new(ffmpeg_path()).args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"]).args(args).output().expect("run ffmpeg");
     assert!(out.status.success(), "ffmpeg {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -135,7 +137,11 @@ pub fn clip(spec: &ClipSpec) -> PathBuf {
                 "-f".into(),
                 "lavfi".into(),
                 "-i".into(),
-                format!("aevalsrc='if(lt(mod(t,1),0.04),0.5*sin(2*PI*(500+100*mod(floor(t),10))*t),0)':s={rate}:c={}:d={}", if channels == 1 { "mono" } else { "stereo" }, spec.duration),
+                format!(
+                    "aevalsrc='if(lt(mod(t,1),0.04),0.5*sin(2*PI*(500+100*mod(floor(t),10))*t),0)':s={rate}:c={}:d={}",
+                    if channels == 1 { "mono" } else { "stereo" },
+                    spec.duration
+                ),
             ]);
         }
         args.extend(["-c:v".into(), "libx264".into(), "-preset".into(), "veryfast".into(), "-crf".into(), "20".into()]);
@@ -291,7 +297,11 @@ pub fn display_rotation(path: &Path) -> Option<i64> {
 fn size_of(path: &Path) -> (u32, u32) {
     let s = video_stream(path);
     let (w, h) = (s["width"].as_u64().unwrap_or(0) as u32, s["height"].as_u64().unwrap_or(0) as u32);
-    if display_rotation(path).is_some_and(|r| r.rem_euclid(180) == 90) { (h, w) } else { (w, h) }
+    if display_rotation(path).is_some_and(|r| r.rem_euclid(180) == 90) {
+        (h, w)
+    } else {
+        (w, h)
+    }
 }
 
 /// Every decoded frame (no frames duplicated or dropped to fill timestamps), as grey
@@ -351,7 +361,11 @@ pub fn region_luma(path: &Path, rect: (f64, f64, f64, f64)) -> Vec<f64> {
                     n += 1.0;
                 }
             }
-            if n > 0.0 { sum / n } else { 0.0 }
+            if n > 0.0 {
+                sum / n
+            } else {
+                0.0
+            }
         })
         .collect()
 }
@@ -395,7 +409,11 @@ pub fn beeps(path: &Path) -> Vec<Beep> {
 
 /// ffprobe's format and streams as JSON.
 pub fn probe(path: &Path) -> serde_json::Value {
-    let out = Command::new(ffprobe_path()).args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"]).arg(path).output().expect("run ffprobe");
+    let out = Command::new(ffprobe_path())
+        .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
+        .arg(path)
+        .output()
+        .expect("run ffprobe");
     serde_json::from_slice(&out.stdout).unwrap_or_default()
 }
 
@@ -405,7 +423,11 @@ pub fn duration(path: &Path) -> f64 {
 
 /// Presentation times of every video frame.
 pub fn frame_times(path: &Path) -> Vec<f64> {
-    let out = Command::new(ffprobe_path()).args(["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0"]).arg(path).output().expect("run ffprobe");
+    let out = Command::new(ffprobe_path())
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("run ffprobe");
     String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().trim_end_matches(',').parse().ok()).collect()
 }
 
@@ -453,12 +475,30 @@ mod tests {
         }
         // Shrunk and letterboxed into a 4:3 frame of another size.
         let boxed = fixtures_dir().join("test-letterboxed.mp4");
-        ffmpeg(&["-i", src.to_str().unwrap(), "-vf", "scale=160:90,pad=200:150:20:30", "-c:v", "libx264", "-crf", "30", boxed.to_str().unwrap()]);
+        ffmpeg(&[
+            "-i",
+            src.to_str().unwrap(),
+            "-vf",
+            "scale=160:90,pad=200:150:20:30",
+            "-c:v",
+            "libx264",
+            "-crf",
+            "30",
+            boxed.to_str().unwrap(),
+        ]);
         let ids = read_frame_ids(&boxed, Some((20.0 / 200.0, 30.0 / 150.0, 160.0 / 200.0, 90.0 / 150.0)));
         assert!(ids.iter().enumerate().all(|(k, id)| *id == Some(FrameId { source: 1, frame: k as u32 })));
         // Damaged: the code blacked out reads as unreadable, not as frame 0.
         let damaged = fixtures_dir().join("test-damaged.mp4");
-        ffmpeg(&["-i", src.to_str().unwrap(), "-vf", "drawbox=x=0:y=90:w=320:h=90:color=black:t=fill", "-c:v", "libx264", damaged.to_str().unwrap()]);
+        ffmpeg(&[
+            "-i",
+            src.to_str().unwrap(),
+            "-vf",
+            "drawbox=x=0:y=90:w=320:h=90:color=black:t=fill",
+            "-c:v",
+            "libx264",
+            damaged.to_str().unwrap(),
+        ]);
         assert!(read_frame_ids(&damaged, None).iter().all(Option::is_none));
     }
 

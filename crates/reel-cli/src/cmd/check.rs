@@ -77,7 +77,9 @@ impl Summary {
             match item {
                 Item::Clip(c) => {
                     s.clips += 1;
-                    let end = c.out_s.or_else(|| media.get(&c.source.path).and_then(|m| m.as_ref().ok()).and_then(reel_core::media::MediaInfo::best_duration));
+                    let end = c.out_s.or_else(|| {
+                        media.get(&c.source.path).and_then(|m| m.as_ref().ok()).and_then(reel_core::media::MediaInfo::best_duration)
+                    });
                     s.duration += end.map_or(0.0, |end| (end - c.in_s).max(0.0));
                 }
                 Item::Gap(g) => {

@@ -2,9 +2,9 @@
 //! on a terminal, JSON lines for a parent process), cancel on SIGINT/SIGTERM, and a row in
 //! the export log whatever the outcome.
 
+use super::fail;
 use super::plan::make_plan;
 use super::settings::{default_output, effective, flag_settings, user_settings};
-use super::fail;
 use crate::{Cli, ExportArgs, ProgressMode};
 use reel_engine::export_log::{self, Entry, Outcome};
 use reel_engine::{RunOptions, Tools};
@@ -31,7 +31,11 @@ impl Output {
             ProgressMode::Bar => {
                 let bar = self.bar.get_or_insert_with(|| {
                     let bar = indicatif::ProgressBar::new(1000);
-                    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg:12} [{bar:40}] {percent:>3}% eta {eta}").expect("template").progress_chars("=> "));
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template("{spinner} {msg:12} [{bar:40}] {percent:>3}% eta {eta}")
+                            .expect("template")
+                            .progress_chars("=> "),
+                    );
                     bar
                 });
                 match event {
@@ -154,7 +158,13 @@ fn summary(report: &ExportReport) -> String {
 
 /// Appends the export to the log. A log that cannot be written is a warning: it never
 /// fails the export.
-fn log(out: &mut Output, entry: &mut Entry, result: &Result<ExportReport, Failure>, resources: Option<&reel_wire::ResourceUsage>, elapsed: f64) {
+fn log(
+    out: &mut Output,
+    entry: &mut Entry,
+    result: &Result<ExportReport, Failure>,
+    resources: Option<&reel_wire::ResourceUsage>,
+    elapsed: f64,
+) {
     match result {
         Ok(report) => entry.add_report(report),
         Err(f) => {
@@ -185,7 +195,11 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
         (None, Ok((_, file))) => default_output(&args.timeline, file),
         (None, Err(_)) => default_output(&args.timeline, &reel_engine::settings::Settings::default()),
     };
-    out.emit(&Event::Start(StartEvent { reel_version: env!("CARGO_PKG_VERSION").to_owned(), timeline: args.timeline.display().to_string(), output: destination.display().to_string() }));
+    out.emit(&Event::Start(StartEvent {
+        reel_version: env!("CARGO_PKG_VERSION").to_owned(),
+        timeline: args.timeline.display().to_string(),
+        output: destination.display().to_string(),
+    }));
     let (flags, file) = settings?;
     let tools = Tools::find(cli.ffmpeg.as_deref(), cli.ffprobe.as_deref()).map_err(|e| Failure::new(exit::ENVIRONMENT, e))?;
     out.emit(&Event::Stage(StageEvent { stage: "probe".to_owned() }));
@@ -197,11 +211,20 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     let plan = make_plan(&tools, &timeline, &media, &effective(&flags, &timeline.output, &file))?;
     entry.add_plan(&plan);
     let plan_time = plan_started.elapsed().as_secs_f64();
-    out.emit(&Event::Plan(PlanEvent { strategy: plan.strategy.as_str().to_owned(), jobs: plan.jobs.len() as u32, duration: plan.duration, encoder: Some(plan.output.encoder.clone()) }));
+    out.emit(&Event::Plan(PlanEvent {
+        strategy: plan.strategy.as_str().to_owned(),
+        jobs: plan.jobs.len() as u32,
+        duration: plan.duration,
+        encoder: Some(plan.output.encoder.clone()),
+    }));
     for w in &plan.warnings {
         out.warn(w.clone());
     }
     let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel) };
     let timings = StageTimings { probe, plan: plan_time, total: probe + plan_time, ..StageTimings::default() };
-    reel_engine::run_plan(&plan, &tools, &destination, &options, timings, &mut |e| out.emit(&e)).map_err(|e| Failure { code: e.exit_code(), class: e.class(), message: e.to_string() })
+    reel_engine::run_plan(&plan, &tools, &destination, &options, timings, &mut |e| out.emit(&e)).map_err(|e| Failure {
+        code: e.exit_code(),
+        class: e.class(),
+        message: e.to_string(),
+    })
 }

@@ -63,6 +63,8 @@ pub(crate) fn print_out(text: &str) -> Result<(), i32> {
 pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<(), i32> {
     match serde_json::to_string_pretty(value) {
         Ok(json) => print_out(&(json + "\n")),
-        Err(e) => Err(fail(exit::EXPORT_FAILED, format!("could not render the result as JSON ({e}); this is a bug in reel, please report it"))),
+        Err(e) => {
+            Err(fail(exit::EXPORT_FAILED, format!("could not render the result as JSON ({e}); this is a bug in reel, please report it")))
+        }
     }
 }

@@ -50,7 +50,12 @@ pub(crate) fn run(cli: &Cli, args: &PlanArgs) -> Result<(), i32> {
         }
     }
     for job in &plan.jobs {
-        out.push_str(&format!("job {}: {}\n  {}\n", job.id, job.description, reel_core::args::shell_line(&tools.ffmpeg.to_string_lossy(), &job.command.to_args())));
+        out.push_str(&format!(
+            "job {}: {}\n  {}\n",
+            job.id,
+            job.description,
+            reel_core::args::shell_line(&tools.ffmpeg.to_string_lossy(), &job.command.to_args())
+        ));
         for f in &job.files {
             out.push_str(&format!("  writes {} ({} bytes)\n", f.name, f.contents.len()));
         }

@@ -87,7 +87,11 @@ fn stream_line(st: &StreamInfo) -> String {
     if st.kind == StreamKind::Video && !st.attached_pic {
         let rate = st.frame_rate.or(st.r_frame_rate).map(|r| format!("{r} fps"));
         let vfr = if st.variable_frame_rate {
-            format!(" (variable: average {}, base {})", or_dash(st.frame_rate.map(|r| r.to_string())), or_dash(st.r_frame_rate.map(|r| r.to_string())))
+            format!(
+                " (variable: average {}, base {})",
+                or_dash(st.frame_rate.map(|r| r.to_string())),
+                or_dash(st.r_frame_rate.map(|r| r.to_string()))
+            )
         } else {
             String::new()
         };

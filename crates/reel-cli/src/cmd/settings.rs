@@ -20,7 +20,12 @@ pub(crate) fn flag_settings(f: &OutputFlags) -> Result<OutputSettings, String> {
         v.as_deref()
             .map(|s| match s {
                 "source" => Ok(Dimension::Source),
-                n => n.parse::<u32>().ok().filter(|n| (1..=16384).contains(n)).map(Dimension::Pixels).ok_or_else(|| bad(flag, s, "a number of pixels or \"source\"")),
+                n => n
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=16384).contains(n))
+                    .map(Dimension::Pixels)
+                    .ok_or_else(|| bad(flag, s, "a number of pixels or \"source\"")),
             })
             .transpose()
     };
@@ -30,7 +35,13 @@ pub(crate) fn flag_settings(f: &OutputFlags) -> Result<OutputSettings, String> {
         fps: f
             .fps
             .as_deref()
-            .map(|s| if s == "source" { Ok(FrameRateSetting::Source) } else { reel_core::Rational::parse(s).map(FrameRateSetting::Rate).ok_or_else(|| bad("fps", s, "a frame rate or \"source\"")) })
+            .map(|s| {
+                if s == "source" {
+                    Ok(FrameRateSetting::Source)
+                } else {
+                    reel_core::Rational::parse(s).map(FrameRateSetting::Rate).ok_or_else(|| bad("fps", s, "a frame rate or \"source\""))
+                }
+            })
             .transpose()?,
         preset: f
             .preset
@@ -100,7 +111,11 @@ pub(crate) fn run(_cli: &Cli, args: &SettingsArgs) -> Result<(), i32> {
     let mut rows = OutputSettings::provenance(&layers);
     rows.push(match (&file.file.output_folder, &args.timeline) {
         (Some(folder), _) => ("output_folder".to_owned(), json!(folder), "settings file".to_owned()),
-        (None, Some(t)) => ("output_folder".to_owned(), json!(t.parent().unwrap_or(Path::new("")).display().to_string()), "default (beside the timeline)".to_owned()),
+        (None, Some(t)) => (
+            "output_folder".to_owned(),
+            json!(t.parent().unwrap_or(Path::new("")).display().to_string()),
+            "default (beside the timeline)".to_owned(),
+        ),
         (None, None) => ("output_folder".to_owned(), Value::Null, "default (beside the timeline)".to_owned()),
     });
     let log = reel_engine::export_log::log_path();
@@ -114,7 +129,9 @@ pub(crate) fn run(_cli: &Cli, args: &SettingsArgs) -> Result<(), i32> {
     }
     let mut out = match (&file.path, file.found) {
         (Some(p), true) => format!("settings file: {}\n", p.display()),
-        (Some(p), false) => format!("settings file: {} (none there: built-in defaults apply; `reel settings --init` writes one to edit)\n", p.display()),
+        (Some(p), false) => {
+            format!("settings file: {} (none there: built-in defaults apply; `reel settings --init` writes one to edit)\n", p.display())
+        }
         (None, _) => "settings file: none (this platform has no config folder; set REEL_CONFIG_DIR)\n".to_owned(),
     };
     out.push_str(&match (&log, logged) {
@@ -145,7 +162,10 @@ pub(crate) fn run(_cli: &Cli, args: &SettingsArgs) -> Result<(), i32> {
 /// `reel settings --init`: writes a commented settings file where reel looks for one.
 fn init() -> Result<(), i32> {
     let Some(path) = settings::settings_path() else {
-        return Err(fail(exit::INVALID_INPUT, "this platform has no config folder for reel; set REEL_CONFIG_DIR to a folder and run again"));
+        return Err(fail(
+            exit::INVALID_INPUT,
+            "this platform has no config folder for reel; set REEL_CONFIG_DIR to a folder and run again",
+        ));
     };
     match settings::write_template(&path) {
         Ok(true) => print_out(&format!("wrote {}: every setting is listed there, commented out, with its default\n", path.display())),

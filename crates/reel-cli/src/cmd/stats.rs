@@ -15,7 +15,8 @@ fn window_start(since: &str, now: SystemTime) -> Result<Option<String>, String> 
     if since == "all" {
         return Ok(None);
     }
-    let span: Duration = humantime::parse_duration(since).map_err(|e| format!("--since {since:?} is not a duration such as 30d, 12h or 2w, nor \"all\" ({e})"))?;
+    let span: Duration = humantime::parse_duration(since)
+        .map_err(|e| format!("--since {since:?} is not a duration such as 30d, 12h or 2w, nor \"all\" ({e})"))?;
     let start = now.checked_sub(span).unwrap_or(SystemTime::UNIX_EPOCH);
     Ok(Some(humantime::format_rfc3339_seconds(start).to_string()))
 }
@@ -23,7 +24,10 @@ fn window_start(since: &str, now: SystemTime) -> Result<Option<String>, String> 
 pub(crate) fn run(_cli: &Cli, args: &StatsArgs) -> Result<(), i32> {
     let since = window_start(&args.since, SystemTime::now()).map_err(|m| fail(exit::USAGE, m))?;
     let Some(path) = export_log::log_path() else {
-        return Err(fail(exit::INVALID_INPUT, "this platform has no data folder for reel, so there is no export log; set REEL_DATA_DIR to a folder"));
+        return Err(fail(
+            exit::INVALID_INPUT,
+            "this platform has no data folder for reel, so there is no export log; set REEL_DATA_DIR to a folder",
+        ));
     };
     let entries = export_log::read(&path, since.as_deref()).map_err(|e| fail(exit::INVALID_INPUT, e))?;
     if let Some(target) = &args.export {
@@ -41,7 +45,9 @@ pub(crate) fn run(_cli: &Cli, args: &StatsArgs) -> Result<(), i32> {
 fn write_csv(target: &Path, entries: &[export_log::Entry]) -> Result<(), i32> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for e in entries {
-        writer.serialize(e).map_err(|e| fail(exit::EXPORT_FAILED, format!("could not render the log as CSV ({e}); this is a bug in reel, please report it")))?;
+        writer.serialize(e).map_err(|e| {
+            fail(exit::EXPORT_FAILED, format!("could not render the log as CSV ({e}); this is a bug in reel, please report it"))
+        })?;
     }
     let mut bytes = writer.into_inner().map_err(|e| fail(exit::EXPORT_FAILED, e.error().to_string()))?;
     if entries.is_empty() {
@@ -60,7 +66,9 @@ fn write_csv(target: &Path, entries: &[export_log::Entry]) -> Result<(), i32> {
             eprintln!("wrote {} exports to {}", entries.len(), target.display());
             Ok(())
         }
-        Err(e) => Err(fail(exit::DESTINATION, format!("cannot write {}: {e}. Check that its folder exists and is writable", target.display()))),
+        Err(e) => {
+            Err(fail(exit::DESTINATION, format!("cannot write {}: {e}. Check that its folder exists and is writable", target.display())))
+        }
     }
 }
 

@@ -207,7 +207,12 @@ impl Env {
 
     /// Names of leftover work folders.
     pub fn leftovers(&self) -> Vec<String> {
-        std::fs::read_dir(self.dir.path()).expect("read dir").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(".reel-")).collect()
+        std::fs::read_dir(self.dir.path())
+            .expect("read dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".reel-"))
+            .collect()
     }
 }
 
@@ -262,7 +267,8 @@ impl Run {
     /// stdout parsed as JSON.
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.out.stdout).unwrap_or_else(|e| panic!("`reel {}` printed no JSON ({e}):\n{}", self.args.join(" "), self.stdout()))
+        serde_json::from_slice(&self.out.stdout)
+            .unwrap_or_else(|e| panic!("`reel {}` printed no JSON ({e}):\n{}", self.args.join(" "), self.stdout()))
     }
 
     /// Asserts stderr contains every one of `parts`.
@@ -291,14 +297,23 @@ pub enum Item {
 /// The frame timeline v1 puts on screen at output frame `k` (None for gaps), computed
 /// independently from the planner: the last source frame at or before the source time.
 pub fn expected_frames(items: &[Item], out_fps: f64) -> Vec<Option<(u8, u32)>> {
-    let total: f64 = items.iter().map(|i| match i { Item::Clip { in_s, out_s, .. } => out_s - in_s, Item::Gap(d) => *d }).sum();
+    let total: f64 = items
+        .iter()
+        .map(|i| match i {
+            Item::Clip { in_s, out_s, .. } => out_s - in_s,
+            Item::Gap(d) => *d,
+        })
+        .sum();
     let frames = ((total - 1e-6) * out_fps).ceil() as usize;
     (0..frames)
         .map(|k| {
             let t = k as f64 / out_fps;
             let mut start = 0.0;
             for item in items {
-                let d = match item { Item::Clip { in_s, out_s, .. } => out_s - in_s, Item::Gap(d) => *d };
+                let d = match item {
+                    Item::Clip { in_s, out_s, .. } => out_s - in_s,
+                    Item::Gap(d) => *d,
+                };
                 if t + 1e-6 < start + d {
                     return match item {
                         Item::Clip { source, fps, in_s, .. } => Some((*source, ((in_s + t - start + 1e-6) * fps).floor() as u32)),
@@ -337,9 +352,17 @@ pub fn expected_beeps(items: &[Item]) -> Vec<f64> {
 /// Asserts that every output frame is the expected source frame, naming the first
 /// mismatches.
 pub fn assert_frames(path: &Path, content: Option<(f64, f64, f64, f64)>, expected: &[Option<(u8, u32)>]) {
-    let got: Vec<Option<(u8, u32)>> = reel_testkit::read_frame_ids(path, content).into_iter().map(|f| f.map(|f| (f.source, f.frame))).collect();
+    let got: Vec<Option<(u8, u32)>> =
+        reel_testkit::read_frame_ids(path, content).into_iter().map(|f| f.map(|f| (f.source, f.frame))).collect();
     assert_eq!(got.len(), expected.len(), "frame count");
-    let wrong: Vec<String> = got.iter().zip(expected).enumerate().filter(|(_, (g, e))| g != e).take(8).map(|(k, (g, e))| format!("frame {k}: got {g:?}, expected {e:?}")).collect();
+    let wrong: Vec<String> = got
+        .iter()
+        .zip(expected)
+        .enumerate()
+        .filter(|(_, (g, e))| g != e)
+        .take(8)
+        .map(|(k, (g, e))| format!("frame {k}: got {g:?}, expected {e:?}"))
+        .collect();
     assert!(wrong.is_empty(), "{} frames differ: {}", wrong.len(), wrong.join("; "));
 }
 

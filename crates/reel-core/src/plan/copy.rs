@@ -82,7 +82,13 @@ fn piece(info: &MediaInfo, in_s: f64, out_s: f64, loose: bool) -> Result<Piece, 
 }
 
 /// `Ok(why copy is right)` or `Err(every reason copy cannot be used)`.
-pub(super) fn check(timeline: &Timeline, media: &MediaMap, layout: &Layout, settings: &OutputSettings, _caps: &Capabilities) -> Result<Vec<String>, Vec<String>> {
+pub(super) fn check(
+    timeline: &Timeline,
+    media: &MediaMap,
+    layout: &Layout,
+    settings: &OutputSettings,
+    _caps: &Capabilities,
+) -> Result<Vec<String>, Vec<String>> {
     let mut no = Vec::new();
     if !timeline.overlays.is_empty() {
         no.push(format!("the timeline has {} overlay(s), which must be drawn into the picture", timeline.overlays.len()));
@@ -102,10 +108,17 @@ pub(super) fn check(timeline: &Timeline, media: &MediaMap, layout: &Layout, sett
         let Some(video) = info.video() else { continue };
         let name = &clip.source.written;
         if video.codec.as_deref() != Some(codec.as_str()) {
-            no.push(format!("video[{i}] ({name}) is {}, the output is {}", video.codec.as_deref().unwrap_or("of unknown codec"), codec.as_str()));
+            no.push(format!(
+                "video[{i}] ({name}) is {}, the output is {}",
+                video.codec.as_deref().unwrap_or("of unknown codec"),
+                codec.as_str()
+            ));
         }
         if video.pix_fmt.as_deref() != Some("yuv420p") {
-            no.push(format!("video[{i}] ({name}) is {}, the output is yuv420p", video.pix_fmt.as_deref().unwrap_or("of unknown pixel format")));
+            no.push(format!(
+                "video[{i}] ({name}) is {}, the output is yuv420p",
+                video.pix_fmt.as_deref().unwrap_or("of unknown pixel format")
+            ));
         }
         if video.id.is_none() {
             no.push(format!("video[{i}] ({name}) has no container stream id to select its video by"));
@@ -132,7 +145,9 @@ pub(super) fn check(timeline: &Timeline, media: &MediaMap, layout: &Layout, sett
         match reference {
             None => reference = Some((i, video)),
             Some((r, rv)) => {
-                let differs = |what: &str| format!("video[{i}] differs from video[{r}] in {what}, so the streams cannot be joined without re-encoding");
+                let differs = |what: &str| {
+                    format!("video[{i}] differs from video[{r}] in {what}, so the streams cannot be joined without re-encoding")
+                };
                 if (rv.width, rv.height) != (video.width, video.height) {
                     no.push(differs("size"));
                 }
@@ -160,11 +175,21 @@ pub(super) fn check(timeline: &Timeline, media: &MediaMap, layout: &Layout, sett
 
 /// A file name safe in a concat list (`-safe 1`): letters, digits, `_-.` only.
 fn link_name(index: usize, path: &str) -> String {
-    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).filter(|e| !e.is_empty() && e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()));
+    let ext = path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .filter(|e| !e.is_empty() && e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()));
     format!("source{index}.{}", ext.as_deref().unwrap_or("media"))
 }
 
-pub(super) fn plan(timeline: &Timeline, media: &MediaMap, layout: &Layout, settings: &OutputSettings, caps: &Capabilities, decisions: Vec<Decision>) -> Plan {
+pub(super) fn plan(
+    timeline: &Timeline,
+    media: &MediaMap,
+    layout: &Layout,
+    settings: &OutputSettings,
+    caps: &Capabilities,
+    decisions: Vec<Decision>,
+) -> Plan {
     let loose = !settings.frame_accurate.unwrap_or(true);
     let mut warnings = layout.warnings.clone();
     let mut links: Vec<WorkLink> = Vec::new();
@@ -197,7 +222,9 @@ pub(super) fn plan(timeline: &Timeline, media: &MediaMap, layout: &Layout, setti
             c.in_s = p.start;
             c.out_s = Some(p.until);
         }
-        let name = if let Some(l) = links.iter().find(|l| l.target == clip.source.path) { l.name.clone() } else {
+        let name = if let Some(l) = links.iter().find(|l| l.target == clip.source.path) {
+            l.name.clone()
+        } else {
             let name = link_name(links.len(), &clip.source.path);
             links.push(WorkLink { name: name.clone(), target: clip.source.path.clone() });
             name

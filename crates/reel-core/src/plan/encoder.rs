@@ -96,7 +96,11 @@ pub fn select_encoder(settings: &OutputSettings, layout: &Layout, caps: &Capabil
     let requested = settings.encoder.as_deref().unwrap_or("auto");
     let usable_list = || {
         let names: Vec<&str> = caps.encoders.iter().filter(|e| e.usable).map(|e| e.name.as_str()).collect();
-        if names.is_empty() { "none found".to_owned() } else { names.join(", ") }
+        if names.is_empty() {
+            "none found".to_owned()
+        } else {
+            names.join(", ")
+        }
     };
     let (encoder, reason) = match requested {
         "cpu" => (software_encoder(codec).to_owned(), "software encoder requested (\"cpu\")".to_owned()),
@@ -142,7 +146,10 @@ pub fn select_encoder(settings: &OutputSettings, layout: &Layout, caps: &Capabil
                 "requested".to_owned()
             } else if status.listed {
                 // Forced but not usable: try it, the run falls back to software with the reason.
-                format!("requested; its test encode failed ({}), so the software fallback is ready", status.reason.as_deref().unwrap_or("no reason given"))
+                format!(
+                    "requested; its test encode failed ({}), so the software fallback is ready",
+                    status.reason.as_deref().unwrap_or("no reason given")
+                )
             } else {
                 return Err(PlanError::Encoder {
                     requested: name.to_owned(),
@@ -189,7 +196,9 @@ pub fn encoder_args(choice: &EncoderChoice) -> EncoderArgs {
                 out.extend(["-x265-params".into(), "log-level=error".into()]);
             }
         }
-        (_, "nvenc") => out.extend(["-preset".into(), nvenc.into(), "-rc".into(), "vbr".into(), "-cq".into(), q, "-b:v".into(), "0".into()]),
+        (_, "nvenc") => {
+            out.extend(["-preset".into(), nvenc.into(), "-rc".into(), "vbr".into(), "-cq".into(), q, "-b:v".into(), "0".into()])
+        }
         (_, "qsv") => {
             filter_tail = "format=nv12".to_owned();
             out.extend(["-preset".into(), qsv.into(), "-global_quality".into(), q]);

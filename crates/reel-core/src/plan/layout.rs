@@ -104,10 +104,12 @@ impl Layout {
                     let info = media_of(media, &c.source.path)?;
                     let out = match c.out_s {
                         Some(o) => o,
-                        None => info.video().and_then(|v| v.duration).or_else(|| info.best_duration()).ok_or_else(|| PlanError::Invalid {
-                            path: format!("video[{i}].out"),
-                            message: format!("{} has no known duration; give \"out\"", c.source.written),
-                        })?,
+                        None => {
+                            info.video().and_then(|v| v.duration).or_else(|| info.best_duration()).ok_or_else(|| PlanError::Invalid {
+                                path: format!("video[{i}].out"),
+                                message: format!("{} has no known duration; give \"out\"", c.source.written),
+                            })?
+                        }
                     };
                     (c.in_s, out)
                 }

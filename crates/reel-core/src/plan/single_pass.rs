@@ -172,7 +172,11 @@ impl Graph {
             match item {
                 Item::Gap(gap) => {
                     if span.frames > 0 {
-                        chains.push(format!("color=c={}:s={w}x{h}:r={fps},trim=end_frame={},setsar=1[v{i}]", escape_value(&gap.color), span.frames));
+                        chains.push(format!(
+                            "color=c={}:s={w}x{h}:r={fps},trim=end_frame={},setsar=1[v{i}]",
+                            escape_value(&gap.color),
+                            span.frames
+                        ));
                         video_labels.push(format!("[v{i}]"));
                     }
                 }
@@ -210,11 +214,19 @@ impl Graph {
             let first = frame_at_or_after(overlay.start, fps);
             let end = frame_at_or_after(overlay.end, fps).min(layout.frames);
             if first >= layout.frames {
-                warnings.push(format!("overlays[{j}] starts at {} s, after the export ends ({} s); it is not shown", secs(overlay.start), secs(layout.duration)));
+                warnings.push(format!(
+                    "overlays[{j}] starts at {} s, after the export ends ({} s); it is not shown",
+                    secs(overlay.start),
+                    secs(layout.duration)
+                ));
                 continue;
             }
             if overlay.end > layout.duration + TOLERANCE {
-                warnings.push(format!("overlays[{j}] ends at {} s, past the end of the export ({} s); it is cut there", secs(overlay.end), secs(layout.duration)));
+                warnings.push(format!(
+                    "overlays[{j}] ends at {} s, past the end of the export ({} s); it is cut there",
+                    secs(overlay.end),
+                    secs(layout.duration)
+                ));
             }
             if end <= first {
                 warnings.push(format!("overlays[{j}] is shorter than one output frame; it is not shown"));
@@ -240,7 +252,11 @@ impl Graph {
                         duration: Some(end as f64 * fps.period() + fps.period()),
                     });
                     chains.push(format!("[{n}:v]{scale}format=rgba{alpha}[o{j}]"));
-                    chains.push(format!("[{base}][o{j}]overlay=x={}:y={}:eof_action=pass:enable={on}[{next}]", escape_value(&ox), escape_value(&oy)));
+                    chains.push(format!(
+                        "[{base}][o{j}]overlay=x={}:y={}:eof_action=pass:enable={on}[{next}]",
+                        escape_value(&ox),
+                        escape_value(&oy)
+                    ));
                 }
                 OverlayKind::Video { source, in_s } => {
                     let Ok(info) = media_of(media, &source.path) else { continue };
@@ -253,11 +269,13 @@ impl Graph {
                         seek: (x > 0.0).then_some(x),
                         duration: Some(in_s - x + shown + 2.0 * fps.period()),
                     });
+                    chains
+                        .push(format!("[{n}:v]{},{scale}format=yuva420p{alpha}[o{j}]", retime(in_s - x, first as f64 * fps.period(), fps)));
                     chains.push(format!(
-                        "[{n}:v]{},{scale}format=yuva420p{alpha}[o{j}]",
-                        retime(in_s - x, first as f64 * fps.period(), fps)
+                        "[{base}][o{j}]overlay=x={}:y={}:eof_action=pass:enable={on}[{next}]",
+                        escape_value(&ox),
+                        escape_value(&oy)
                     ));
-                    chains.push(format!("[{base}][o{j}]overlay=x={}:y={}:eof_action=pass:enable={on}[{next}]", escape_value(&ox), escape_value(&oy)));
                 }
                 OverlayKind::Text { text, size, color, font, boxed } => {
                     let file = format!("text{j}.txt");
@@ -287,7 +305,6 @@ impl Graph {
     }
 }
 
-
 /// The main track's audio: each clip's audio trimmed sample-exactly on the output clock
 /// (silence for gaps, muted clips and sources without audio), joined by one concat.
 /// `clip_inputs[i]` is the input already opened for clip `i` by the video side (seeked to
@@ -314,7 +331,12 @@ pub(super) fn main_audio(
         if let Some((clip, info)) = source {
             let x = seek_point(info, span.in_s);
             let n = clip_inputs.get(i).copied().flatten().unwrap_or_else(|| {
-                inputs.push(Input { path: clip.source.path.clone(), kind: InputKind::Media, seek: (x > 0.0).then_some(x), duration: Some(span.out_s - x) });
+                inputs.push(Input {
+                    path: clip.source.path.clone(),
+                    kind: InputKind::Media,
+                    seek: (x > 0.0).then_some(x),
+                    duration: Some(span.out_s - x),
+                });
                 inputs.len() - 1
             });
             let phase = span.first_sample as f64 / f64::from(rate) - span.start;
@@ -351,7 +373,11 @@ pub(super) fn audio_tracks(
     let mut tracks = Vec::new();
     for (j, track) in timeline.audio.iter().enumerate() {
         if track.start >= layout.duration - TOLERANCE {
-            warnings.push(format!("audio[{j}] starts at {} s, after the export ends ({} s); it is not heard", secs(track.start), secs(layout.duration)));
+            warnings.push(format!(
+                "audio[{j}] starts at {} s, after the export ends ({} s); it is not heard",
+                secs(track.start),
+                secs(layout.duration)
+            ));
             continue;
         }
         let Ok(info) = media_of(media, &track.source.path) else { continue };
@@ -378,10 +404,16 @@ pub(super) fn audio_tracks(
     }
     chains.push(format!("[{audio}]apad=whole_len={m},atrim=end_sample={m}[aout]", m = layout.samples));
     "aout".to_owned()
-
 }
 
-fn command(graph: &Graph, layout: &Layout, encoder: &EncoderChoice, caps: &Capabilities, script: &str, warnings: &mut Vec<String>) -> (FfmpegCommand, Vec<WorkFile>) {
+fn command(
+    graph: &Graph,
+    layout: &Layout,
+    encoder: &EncoderChoice,
+    caps: &Capabilities,
+    script: &str,
+    warnings: &mut Vec<String>,
+) -> (FfmpegCommand, Vec<WorkFile>) {
     let keyframes: Vec<String> = graph.cuts.iter().map(|t| secs(*t)).collect();
     let keyframes = keyframes.join(",");
     if keyframes.len() > KEYFRAME_LIST_LIMIT {
@@ -390,7 +422,13 @@ fn command(graph: &Graph, layout: &Layout, encoder: &EncoderChoice, caps: &Capab
     build(graph, layout, encoder, caps, script, &keyframes)
 }
 
-fn command_quiet(graph: &Graph, layout: &Layout, encoder: &EncoderChoice, caps: &Capabilities, script: &str) -> (FfmpegCommand, Vec<WorkFile>) {
+fn command_quiet(
+    graph: &Graph,
+    layout: &Layout,
+    encoder: &EncoderChoice,
+    caps: &Capabilities,
+    script: &str,
+) -> (FfmpegCommand, Vec<WorkFile>) {
     let mut ignored = Vec::new();
     command(graph, layout, encoder, caps, script, &mut ignored)
 }
@@ -419,7 +457,14 @@ pub(super) fn audio_encode_args(layout: &Layout) -> Vec<String> {
     ]
 }
 
-fn build(graph: &Graph, layout: &Layout, encoder: &EncoderChoice, caps: &Capabilities, script: &str, keyframes: &str) -> (FfmpegCommand, Vec<WorkFile>) {
+fn build(
+    graph: &Graph,
+    layout: &Layout,
+    encoder: &EncoderChoice,
+    caps: &Capabilities,
+    script: &str,
+    keyframes: &str,
+) -> (FfmpegCommand, Vec<WorkFile>) {
     let enc = encoder_args(encoder);
     let mut chains = graph.chains.clone();
     chains.push(format!("[{}]{}[vout]", graph.video, enc.filter_tail));
@@ -436,13 +481,7 @@ fn build(graph: &Graph, layout: &Layout, encoder: &EncoderChoice, caps: &Capabil
         output.extend(["-force_key_frames".to_owned(), keyframes.to_owned()]);
     }
     output.extend(audio_encode_args(layout));
-    output.extend([
-        "-movflags".to_owned(),
-        "+faststart".to_owned(),
-        "-t".to_owned(),
-        secs(layout.duration),
-        "-shortest".to_owned(),
-    ]);
+    output.extend(["-movflags".to_owned(), "+faststart".to_owned(), "-t".to_owned(), secs(layout.duration), "-shortest".to_owned()]);
     let command = FfmpegCommand { global, inputs: graph.inputs.clone(), output_options: output, output: OUTPUT_NAME.to_owned() };
     (command, files)
 }

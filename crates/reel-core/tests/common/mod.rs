@@ -95,14 +95,29 @@ pub fn caps(listed: &[&str], usable: &[&str]) -> Capabilities {
     let mut c = Capabilities::software_only();
     for name in listed {
         let ok = usable.contains(name);
-        c.encoders.push(EncoderStatus { name: (*name).to_owned(), listed: true, usable: ok, reason: (!ok).then(|| "test encode failed".to_owned()) });
+        c.encoders.push(EncoderStatus {
+            name: (*name).to_owned(),
+            listed: true,
+            usable: ok,
+            reason: (!ok).then(|| "test encode failed".to_owned()),
+        });
     }
     c
 }
 
 /// Every hardware encoder reel knows, in its order of preference per codec.
-pub const HARDWARE: [&str; 10] =
-    ["h264_nvenc", "hevc_nvenc", "h264_qsv", "hevc_qsv", "h264_amf", "hevc_amf", "h264_vaapi", "hevc_vaapi", "h264_videotoolbox", "hevc_videotoolbox"];
+pub const HARDWARE: [&str; 10] = [
+    "h264_nvenc",
+    "hevc_nvenc",
+    "h264_qsv",
+    "hevc_qsv",
+    "h264_amf",
+    "hevc_amf",
+    "h264_vaapi",
+    "hevc_vaapi",
+    "h264_videotoolbox",
+    "hevc_videotoolbox",
+];
 
 /// A machine where every hardware encoder passed its test encode.
 pub fn all_usable() -> Capabilities {
@@ -126,7 +141,10 @@ pub fn render(p: &Plan) -> String {
         }
         if let Some(fallback) = &job.software_fallback {
             assert_eq!(job.command.inputs, fallback.inputs, "the fallback reads the same inputs");
-            for (place, a, b) in [("before the inputs", &job.command.global, &fallback.global), ("after the inputs", &job.command.output_options, &fallback.output_options)] {
+            for (place, a, b) in [
+                ("before the inputs", &job.command.global, &fallback.global),
+                ("after the inputs", &job.command.output_options, &fallback.output_options),
+            ] {
                 if let Some((old, new)) = changed(a, b) {
                     out.push_str(&format!("  software fallback, {place}: {old}\n    becomes: {new}\n"));
                 }
