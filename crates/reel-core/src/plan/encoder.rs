@@ -197,7 +197,7 @@ pub fn encoder_args(choice: &EncoderChoice) -> EncoderArgs {
             }
         }
         (_, "nvenc") => {
-            out.extend(["-preset".into(), nvenc.into(), "-rc".into(), "vbr".into(), "-cq".into(), q, "-b:v".into(), "0".into()])
+            out.extend(["-preset".into(), nvenc.into(), "-rc".into(), "vbr".into(), "-cq".into(), q, "-b:v".into(), "0".into()]);
         }
         (_, "qsv") => {
             filter_tail = "format=nv12".to_owned();
