@@ -71,7 +71,7 @@ impl Tools {
         for step in steps {
             match step {
                 Step::Write { path, contents } => {
-                    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?
+                    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 }
                 Step::CopyBytes { from, to } => {
                     std::fs::copy(from, to).map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
