@@ -7,6 +7,7 @@
 //! and every error is a sentence naming what failed, where, and what to do
 //! ([`error`]).
 
+pub mod cache;
 pub mod doctor;
 pub mod error;
 pub mod export_log;

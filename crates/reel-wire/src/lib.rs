@@ -60,7 +60,7 @@ pub enum Event {
     /// Something the user should know that does not stop the export.
     Warning(MessageEvent),
     /// Last line of a successful export.
-    Done(ExportReport),
+    Done(Box<ExportReport>),
     /// Last line of a failed or cancelled export.
     Error(ErrorEvent),
 }
@@ -74,7 +74,7 @@ pub struct StartEvent {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanEvent {
-    /// `copy` or `single_pass`.
+    /// `copy`, `segments` or `single_pass`.
     pub strategy: String,
     pub jobs: u32,
     /// Output duration in seconds.
@@ -122,7 +122,7 @@ pub struct ErrorEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ExportReport {
     pub output: String,
-    /// `copy` or `single_pass`.
+    /// `copy`, `segments` or `single_pass`.
     pub strategy: String,
     pub jobs: u32,
     /// The video encoder that produced the file (`copy` for stream copy).
@@ -144,6 +144,28 @@ pub struct ExportReport {
     /// the platform does not tell.
     #[serde(default)]
     pub resources: Option<ResourceUsage>,
+    /// For exports made of cacheable parts (segments, the audio): how many were rendered
+    /// and how many reused from the segment cache, and what the reuse saved.
+    #[serde(default)]
+    pub segments: Option<SegmentStats>,
+    /// How many encodes could run at once.
+    #[serde(default)]
+    pub parallel: Option<u32>,
+}
+
+/// What the segment cache did for an export.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SegmentStats {
+    /// Parts (video segments, the audio) rendered by this export.
+    pub rendered: u32,
+    /// Parts taken from the cache instead.
+    pub reused: u32,
+    /// Bytes of the reused parts.
+    pub reused_bytes: u64,
+    /// Seconds the reused parts took to render when they were made: what this export saved.
+    pub seconds_saved: f64,
+    /// Whether the cache was on (off: nothing was reused and nothing kept).
+    pub cache: bool,
 }
 
 /// What an export cost in CPU and memory, split between reel's own process and the

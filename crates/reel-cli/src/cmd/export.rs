@@ -98,7 +98,7 @@ pub(crate) fn run(cli: &Cli, args: &ExportArgs) -> Result {
                     eprintln!("{}", summary(&report));
                 }
             }
-            out.emit(&Event::Done(report));
+            out.emit(&Event::Done(Box::new(report)));
             Ok(())
         }
         Err(e) => {
@@ -176,7 +176,11 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     let probe = started.elapsed().as_secs_f64();
     out.emit(&Event::Stage(StageEvent { stage: "plan".to_owned() }));
     let plan_started = Instant::now();
-    let plan = make_plan(&tools, &timeline, &media, &effective(&flags, &timeline.output, &file))?;
+    let (cache, warning) = super::cache::open(&file, args.how.no_cache);
+    if let Some(w) = warning {
+        out.warn(w);
+    }
+    let plan = make_plan(&tools, &timeline, &media, &effective(&flags, &timeline.output, &file), &args.how, cache.as_deref())?;
     entry.add_plan(&plan);
     let plan_time = plan_started.elapsed().as_secs_f64();
     out.emit(&Event::Plan(PlanEvent {
@@ -188,7 +192,7 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     for w in &plan.warnings {
         out.warn(w.clone());
     }
-    let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel) };
+    let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel), cache };
     let timings = StageTimings { probe, plan: plan_time, total: probe + plan_time, ..StageTimings::default() };
     Ok(reel_engine::run_plan(&plan, &tools, &destination, &options, timings, &mut |e| out.emit(&e))?)
 }

@@ -1,6 +1,7 @@
 //! The subcommands, one module each, and what they share: failing with a sentence,
 //! finding ffmpeg, loading a timeline, printing results to stdout.
 
+mod cache;
 mod check;
 mod doctor;
 mod export;
@@ -35,6 +36,7 @@ fn run(cli: &Cli) -> Result {
         Cmd::Plan(args) => plan::run(cli, args),
         Cmd::Settings(args) => settings::run(cli, args),
         Cmd::Stats(args) => stats::run(cli, args),
+        Cmd::Cache(args) => cache::run(cli, args),
         Cmd::Check(args) => check::run(cli, args),
         Cmd::Probe(args) => probe::run(cli, args),
         Cmd::Doctor(args) => doctor::run(cli, args),
