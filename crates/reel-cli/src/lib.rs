@@ -56,8 +56,9 @@ pub enum Cmd {
     Probe(ProbeArgs),
     /// Show which ffmpeg reel uses and which encoders really work.
     Doctor(DoctorArgs),
-    /// Print the JSON Schema of the timeline format.
-    Schema,
+    /// Print the JSON Schema of the timeline format (or, with --wire, of the JSONL events
+    /// and the export report).
+    Schema(SchemaArgs),
 
     // -- Settings and history --
     /// Show the effective output settings and where each comes from (flag, timeline,
@@ -105,6 +106,15 @@ pub struct CheckArgs {
     /// Print the result (or the problems) as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `reel schema`.
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// The schema of the wire format instead: the `--progress jsonl` events, the export
+    /// report and the exit codes (what the Node package's types are generated from).
+    #[arg(long)]
+    pub wire: bool,
 }
 
 /// `reel probe`.

@@ -74,6 +74,8 @@ struct Failure {
     code: i32,
     class: &'static str,
     message: String,
+    /// When the timeline was refused: each problem at its JSON path, for the error event.
+    problems: Vec<reel_wire::Problem>,
 }
 
 impl Failure {
@@ -86,7 +88,13 @@ impl Failure {
             exit::CANCELLED => "cancelled",
             _ => "failed",
         };
-        Self { code, class, message: message.to_string() }
+        Self { code, class, message: message.to_string(), problems: Vec::new() }
+    }
+
+    /// A timeline that could not be loaded, with its problems for the error event.
+    fn load(e: &reel_engine::LoadError) -> Self {
+        let problems = e.problems().iter().map(|p| reel_wire::Problem { path: p.path.clone(), message: p.message.clone() }).collect();
+        Self { problems, ..Self::new(e.exit_code(), e) }
     }
 }
 
@@ -130,7 +138,7 @@ pub(crate) fn run(cli: &Cli, args: &ExportArgs) -> Result<(), i32> {
         }
         Err(f) => {
             if mode == ProgressMode::Jsonl {
-                out.emit(&Event::Error(ErrorEvent { message: f.message.clone(), exit_code: f.code }));
+                out.emit(&Event::Error(ErrorEvent { message: f.message.clone(), exit_code: f.code, problems: f.problems }));
             }
             Err(fail(f.code, f.message))
         }
@@ -203,7 +211,7 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     let (flags, file) = settings?;
     let tools = Tools::find(cli.ffmpeg.as_deref(), cli.ffprobe.as_deref()).map_err(|e| Failure::new(exit::ENVIRONMENT, e))?;
     out.emit(&Event::Stage(StageEvent { stage: "probe".to_owned() }));
-    let (timeline, media) = reel_engine::load_timeline(&tools, &args.timeline).map_err(|e| Failure::new(e.exit_code(), e))?;
+    let (timeline, media) = reel_engine::load_timeline(&tools, &args.timeline).map_err(|e| Failure::load(&e))?;
     entry.timeline_hash = Some(export_log::timeline_hash(&timeline));
     let probe = started.elapsed().as_secs_f64();
     out.emit(&Event::Stage(StageEvent { stage: "plan".to_owned() }));
@@ -226,5 +234,6 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
         code: e.exit_code(),
         class: e.class(),
         message: e.to_string(),
+        problems: Vec::new(),
     })
 }

@@ -28,7 +28,7 @@ pub fn dispatch(cli: &Cli) -> Result<(), i32> {
         Cmd::Check(args) => check::run(cli, args),
         Cmd::Probe(args) => probe::run(cli, args),
         Cmd::Doctor(args) => doctor::run(cli, args),
-        Cmd::Schema => schema::run(),
+        Cmd::Schema(args) => schema::run(args),
     }
 }
 
