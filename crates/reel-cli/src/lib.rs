@@ -49,6 +49,10 @@ pub enum Cmd {
     /// Show what an export would run, without running it.
     Plan(PlanArgs),
 
+    /// Convert an OpenTimelineIO timeline (.otio) into a timeline file (JSON). `export`,
+    /// `plan` and `check` also take a .otio file directly.
+    Import(ImportArgs),
+
     // -- Inspecting --
     /// Validate a timeline against its media without encoding.
     Check(CheckArgs),
@@ -106,6 +110,21 @@ pub struct CheckArgs {
     /// Print the result (or the problems) as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `reel import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The OpenTimelineIO file (.otio, as written by an editor or the opentimelineio
+    /// Python package).
+    pub file: PathBuf,
+    /// Where to write the timeline (default: print it on stdout). Relative media paths stay
+    /// relative when it is written in the .otio file's folder, else they are made absolute.
+    #[arg(short, long, value_name = "TIMELINE.json")]
+    pub output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long, requires = "output")]
+    pub overwrite: bool,
 }
 
 /// `reel schema`.

@@ -413,8 +413,10 @@ impl Ctx {
         }
         for (i, m) in v.get("markers").and_then(Value::as_array).map_or(&[][..], Vec::as_slice).iter().enumerate() {
             let at = describe(m, &format!("{path}.markers[{i}]"));
-            let when =
-                m.get("marked_range").and_then(|r| time_range(r).ok()).map_or(String::new(), |(s, _, _)| format!(" at {:.3} s", s.f64()));
+            let when = m
+                .get("marked_range")
+                .and_then(|r| time_range(r).ok())
+                .map_or(String::new(), |(s, _, _)| format!(" at {:.3} s of its item's own time", s.f64()));
             self.warn(at, format!("a marker{when}; markers are not rendered, left out"));
         }
     }
@@ -670,8 +672,10 @@ fn main_track(mut placed: Vec<Placed>, length: Frac, muted: bool) -> Vec<VideoIt
     items
 }
 
-/// A media URL as a local path: `file:///a/b%20c.mp4` is `/a/b c.mp4`, a URL without a
-/// scheme is a path as written (relative ones are relative to the OTIO file's folder).
+/// A media URL as a local path: `file:///a/b%20c.mp4` is `/a/b c.mp4`. A URL without a
+/// scheme is a path (relative ones are relative to the OTIO file's folder), percent-decoded
+/// like OTIO's own `filepath_from_url` when it holds valid `%XX` escapes, else as written
+/// (editors also write plain paths there).
 fn url_to_path(url: &str) -> Result<String, String> {
     let scheme_end = url.find(':').filter(|&i| {
         i > 1
@@ -683,7 +687,7 @@ fn url_to_path(url: &str) -> Result<String, String> {
                 }
             })
     });
-    let Some(end) = scheme_end else { return Ok(url.to_owned()) };
+    let Some(end) = scheme_end else { return Ok(percent_decode(url).unwrap_or_else(|| url.to_owned())) };
     let scheme = url[..end].to_ascii_lowercase();
     if scheme != "file" {
         return Err(format!("has its media at {url}; reel reads local files only, so download it and relink the clip to the file"));
@@ -822,7 +826,9 @@ mod tests {
         assert_eq!(warnings.len(), 3, "{warnings:?}");
         assert!(warnings.iter().any(|w| w.starts_with("tracks[0].children[1] (Transition \"Dissolve\"): a SMPTE_Dissolve transition")));
         assert!(warnings.iter().any(|w| w.starts_with("tracks[0].children[0].effects[0] (LinearTimeWarp \"fast\"): a speed change (x2)")));
-        assert!(warnings.iter().any(|w| w.starts_with("tracks[0].children[0].markers[0] (Marker \"note\"): a marker at 0.250 s")));
+        assert!(warnings
+            .iter()
+            .any(|w| w.starts_with("tracks[0].children[0].markers[0] (Marker \"note\"): a marker at 0.250 s of its item's own time")));
         // The transition takes no time: the clips stay back to back.
         assert_eq!(imported.timeline.video.len(), 2);
     }
@@ -843,6 +849,8 @@ mod tests {
         assert_eq!(url_to_path("file:///C:/m/a.mp4").unwrap(), "C:/m/a.mp4");
         assert_eq!(url_to_path("file://localhost/m/a.mp4").unwrap(), "/m/a.mp4");
         assert_eq!(url_to_path("media/a.mp4").unwrap(), "media/a.mp4");
+        assert_eq!(url_to_path("media/a%20b.mp4").unwrap(), "media/a b.mp4");
+        assert_eq!(url_to_path("media/100% real.mp4").unwrap(), "media/100% real.mp4");
         assert_eq!(url_to_path("C:\\m\\a.mp4").unwrap(), "C:\\m\\a.mp4");
         assert!(url_to_path("https://example.com/a.mp4").unwrap_err().contains("local files only"));
         assert!(url_to_path("file://server/share/a.mp4").unwrap_err().contains("another machine"));

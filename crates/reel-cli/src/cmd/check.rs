@@ -17,6 +17,9 @@ pub(crate) fn run(cli: &Cli, args: &CheckArgs) -> Result<(), i32> {
     })();
     match loaded {
         Ok((timeline, media)) => {
+            for w in &timeline.warnings {
+                eprintln!("warning: {w}");
+            }
             let s = Summary::of(&timeline, &media);
             if args.json {
                 print_json(&json!({
@@ -27,6 +30,7 @@ pub(crate) fn run(cli: &Cli, args: &CheckArgs) -> Result<(), i32> {
                     "audio": timeline.audio.len(),
                     "sources": timeline.sources().iter().map(|s| &s.written).collect::<Vec<_>>(),
                     "duration": s.duration,
+                    "warnings": timeline.warnings,
                 }))
             } else {
                 let plural = if s.clips == 1 { "" } else { "s" };

@@ -212,6 +212,9 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     let tools = Tools::find(cli.ffmpeg.as_deref(), cli.ffprobe.as_deref()).map_err(|e| Failure::new(exit::ENVIRONMENT, e))?;
     out.emit(&Event::Stage(StageEvent { stage: "probe".to_owned() }));
     let (timeline, media) = reel_engine::load_timeline(&tools, &args.timeline).map_err(|e| Failure::load(&e))?;
+    for w in &timeline.warnings {
+        out.warn(w.clone());
+    }
     entry.timeline_hash = Some(export_log::timeline_hash(&timeline));
     let probe = started.elapsed().as_secs_f64();
     out.emit(&Event::Stage(StageEvent { stage: "plan".to_owned() }));

@@ -4,6 +4,7 @@
 mod check;
 mod doctor;
 mod export;
+mod import;
 mod plan;
 mod probe;
 mod schema;
@@ -29,6 +30,7 @@ pub fn dispatch(cli: &Cli) -> Result<(), i32> {
         Cmd::Probe(args) => probe::run(cli, args),
         Cmd::Doctor(args) => doctor::run(cli, args),
         Cmd::Schema(args) => schema::run(args),
+        Cmd::Import(args) => import::run(args),
     }
 }
 

@@ -26,6 +26,9 @@ pub(crate) fn run(cli: &Cli, args: &PlanArgs) -> Result<(), i32> {
     let file = user_settings().map_err(|(code, m)| fail(code, m))?;
     let tools = tools(cli)?;
     let (timeline, media) = load(&tools, &args.timeline)?;
+    for w in &timeline.warnings {
+        eprintln!("warning: {w}");
+    }
     let settings = effective(&flags, &timeline.output, &file);
     let plan = make_plan(&tools, &timeline, &media, &settings).map_err(|(code, m)| fail(code, m))?;
     if args.json {
