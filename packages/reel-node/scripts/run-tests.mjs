@@ -8,7 +8,7 @@ const dir = join('dist', 'test');
 const files = readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort();
 let failed = 0;
 for (const file of files) {
-  const run = spawnSync(process.execPath, ['--test', join(dir, file)], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, ['--test', '--test-reporter=spec', join(dir, file)], { stdio: 'inherit' });
   if (run.status !== 0) failed += 1;
 }
 if (failed > 0) {
