@@ -14,6 +14,7 @@ pub mod ffmpeg;
 pub mod folders;
 pub mod import;
 pub mod probe;
+pub mod process;
 pub mod run;
 pub mod settings;
 pub mod usage;

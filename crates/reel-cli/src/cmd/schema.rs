@@ -4,7 +4,7 @@
 use super::print_json;
 use crate::SchemaArgs;
 
-pub(crate) fn run(args: &SchemaArgs) -> Result<(), i32> {
+pub(crate) fn run(args: &SchemaArgs) -> super::Result {
     if args.wire {
         print_json(&reel_wire::schema())
     } else {
