@@ -50,6 +50,10 @@ pub enum Cmd {
     /// Show what an export would run, without running it.
     Plan(PlanArgs),
 
+    /// Convert an OpenTimelineIO timeline (.otio) into a timeline file (JSON). `export`,
+    /// `plan` and `check` also take a .otio file directly.
+    Import(ImportArgs),
+
     // -- Inspecting --
     /// Validate a timeline against its media without encoding.
     Check(CheckArgs),
@@ -57,8 +61,9 @@ pub enum Cmd {
     Probe(ProbeArgs),
     /// Show which ffmpeg reel uses and which encoders really work.
     Doctor(DoctorArgs),
-    /// Print the JSON Schema of the timeline format.
-    Schema,
+    /// Print the JSON Schema of the timeline format (or, with --wire, of the JSONL events
+    /// and the export report).
+    Schema(SchemaArgs),
 
     // -- Settings and history --
     /// Show the effective output settings and where each comes from (flag, timeline,
@@ -143,6 +148,30 @@ pub struct CheckArgs {
     /// Print the result (or the problems) as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `reel import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The OpenTimelineIO file (.otio, as written by an editor or the opentimelineio
+    /// Python package).
+    pub file: PathBuf,
+    /// Where to write the timeline (default: print it on stdout). Relative media paths stay
+    /// relative when it is written in the .otio file's folder, else they are made absolute.
+    #[arg(short, long, value_name = "TIMELINE.json")]
+    pub output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long, requires = "output")]
+    pub overwrite: bool,
+}
+
+/// `reel schema`.
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// The schema of the wire format instead: the `--progress jsonl` events, the export
+    /// report and the exit codes (what the Node package's types are generated from).
+    #[arg(long)]
+    pub wire: bool,
 }
 
 /// `reel probe`.

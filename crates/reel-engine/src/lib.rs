@@ -13,6 +13,7 @@ pub mod error;
 pub mod export_log;
 pub mod ffmpeg;
 pub mod folders;
+pub mod import;
 pub mod probe;
 pub mod process;
 pub mod run;

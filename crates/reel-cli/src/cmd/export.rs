@@ -103,7 +103,9 @@ pub(crate) fn run(cli: &Cli, args: &ExportArgs) -> Result {
         }
         Err(e) => {
             if mode == ProgressMode::Jsonl {
-                out.emit(&Event::Error(ErrorEvent { message: e.to_string(), exit_code: e.exit_code() }));
+                let problems =
+                    e.problems().iter().map(|p| reel_wire::Problem { path: p.path.clone(), message: p.message.clone() }).collect();
+                out.emit(&Event::Error(ErrorEvent { message: e.to_string(), exit_code: e.exit_code(), problems }));
             }
             Err(e)
         }
@@ -172,6 +174,9 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     let tools = Tools::find(cli.ffmpeg.as_deref(), cli.ffprobe.as_deref())?;
     out.emit(&Event::Stage(StageEvent { stage: "probe".to_owned() }));
     let (timeline, media) = reel_engine::load_timeline(&tools, &args.timeline)?;
+    for w in &timeline.warnings {
+        out.warn(w.clone());
+    }
     entry.timeline_hash = Some(export_log::timeline_hash(&timeline));
     let probe = started.elapsed().as_secs_f64();
     out.emit(&Event::Stage(StageEvent { stage: "plan".to_owned() }));

@@ -5,6 +5,7 @@ mod cache;
 mod check;
 mod doctor;
 mod export;
+mod import;
 mod plan;
 mod probe;
 mod schema;
@@ -40,7 +41,8 @@ fn run(cli: &Cli) -> Result {
         Cmd::Check(args) => check::run(cli, args),
         Cmd::Probe(args) => probe::run(cli, args),
         Cmd::Doctor(args) => doctor::run(cli, args),
-        Cmd::Schema => schema::run(),
+        Cmd::Schema(args) => schema::run(args),
+        Cmd::Import(args) => import::run(args),
     }
 }
 

@@ -45,6 +45,9 @@ pub(crate) fn run(cli: &Cli, args: &PlanArgs) -> Result {
     let file = user_settings()?;
     let tools = tools(cli)?;
     let (timeline, media) = load(&tools, &args.timeline)?;
+    for w in &timeline.warnings {
+        eprintln!("warning: {w}");
+    }
     let settings = effective(&flags, &timeline.output, &file);
     let (cache, warning) = super::cache::open(&file, args.how.no_cache);
     if let Some(w) = warning {
