@@ -274,6 +274,7 @@ fn sub_timeline(timeline: &Timeline, layout: &Layout, first: u64, end: u64) -> T
         items,
         overlays,
         audio: Vec::new(),
+        warnings: Vec::new(),
     }
 }
 

@@ -54,6 +54,7 @@ export interface ReelWire {
   Problem?: Problem;
   ProgressEvent?: ProgressEvent;
   ResourceUsage?: ResourceUsage;
+  SegmentStats?: SegmentStats;
   StageEvent?: StageEvent;
   StageTimings?: StageTimings;
   StartEvent?: StartEvent;
@@ -79,7 +80,7 @@ export interface PlanEvent {
   encoder?: string | null;
   jobs: number;
   /**
-   * `copy` or `single_pass`.
+   * `copy`, `segments` or `single_pass`.
    */
   strategy: string;
 }
@@ -154,18 +155,26 @@ export interface ExportReport {
   height: number;
   jobs: number;
   output: string;
+  /**
+   * How many encodes could run at once.
+   */
+  parallel?: number | null;
   preset?: string | null;
   /**
    * CPU time and peak memory of reel and of the ffmpeg processes it ran; `null` where the platform does not tell.
    */
   resources?: ResourceUsage | null;
+  /**
+   * For exports made of cacheable parts (segments, the audio): how many were rendered and how many reused from the segment cache, and what the reuse saved.
+   */
+  segments?: SegmentStats | null;
   size_bytes: number;
   /**
    * Output duration over encode wall time.
    */
   speed: number;
   /**
-   * `copy` or `single_pass`.
+   * `copy`, `segments` or `single_pass`.
    */
   strategy: string;
   /**
@@ -197,6 +206,34 @@ export interface ResourceUsage {
    * Peak resident memory of reel's own process, bytes.
    */
   reel_peak_rss: number;
+}
+/**
+ * What the segment cache did for an export.
+ *
+ * This interface was referenced by `ReelWire`'s JSON-Schema
+ * via the `definition` "SegmentStats".
+ */
+export interface SegmentStats {
+  /**
+   * Whether the cache was on (off: nothing was reused and nothing kept).
+   */
+  cache: boolean;
+  /**
+   * Parts (video segments, the audio) rendered by this export.
+   */
+  rendered: number;
+  /**
+   * Parts taken from the cache instead.
+   */
+  reused: number;
+  /**
+   * Bytes of the reused parts.
+   */
+  reused_bytes: number;
+  /**
+   * Seconds the reused parts took to render when they were made: what this export saved.
+   */
+  seconds_saved: number;
 }
 /**
  * This interface was referenced by `ReelWire`'s JSON-Schema
