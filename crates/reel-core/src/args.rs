@@ -116,9 +116,11 @@ impl FfmpegCommand {
 }
 
 /// ffprobe arguments for a media file's format and streams, as JSON, without decoding.
+/// `-show_data` adds each stream's codec configuration (`extradata`: H.264/HEVC parameter
+/// sets), a few dozen bytes.
 pub fn ffprobe_args(path: &str) -> Vec<String> {
     let mut args = probe_base();
-    args.extend(["-print_format", "json=compact=1", "-show_format", "-show_streams"].map(str::to_owned));
+    args.extend(["-print_format", "json=compact=1", "-show_format", "-show_streams", "-show_data"].map(str::to_owned));
     args.push(file_url(path));
     args
 }
@@ -131,6 +133,19 @@ pub fn ffprobe_keyframe_args(path: &str) -> Vec<String> {
     let mut args = probe_base();
     args.extend(
         ["-select_streams", "v", "-show_entries", "packet=stream_index,pts_time,dts_time,flags", "-print_format", "csv=p=0"]
+            .map(str::to_owned),
+    );
+    args.push(file_url(path));
+    args
+}
+
+/// ffprobe arguments giving where the first video packet lies in the file, as one CSV line
+/// `pos,size`: reel reads the start of it for the encoder's settings (x264 writes them into
+/// the first frame). Reads one packet; decodes nothing.
+pub fn ffprobe_first_packet_args(path: &str) -> Vec<String> {
+    let mut args = probe_base();
+    args.extend(
+        ["-select_streams", "v:0", "-read_intervals", "%+#1", "-show_entries", "packet=pos,size", "-print_format", "csv=p=0"]
             .map(str::to_owned),
     );
     args.push(file_url(path));

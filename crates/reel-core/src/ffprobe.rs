@@ -105,7 +105,47 @@ fn stream(position: usize, s: &Map<String, Value>) -> StreamInfo {
     st.start_time = num(s, "start_time");
     st.nb_frames = int(s, "nb_frames");
     st.attached_pic = s.get("disposition").and_then(Value::as_object).is_some_and(|d| flag(d.get("attached_pic")));
+    st.level = text(s, "level").and_then(|l| l.trim().parse::<i64>().ok()).filter(|l| *l > 0);
+    st.field_order = text(s, "field_order");
+    st.color_range = text(s, "color_range");
+    st.color_space = text(s, "color_space");
+    st.color_transfer = text(s, "color_transfer");
+    st.color_primaries = text(s, "color_primaries");
+    st.extradata = text(s, "extradata").map(|dump| hex::encode(hexdump_bytes(&dump))).filter(|h| !h.is_empty());
+    if let Some(bytes) = st.extradata.as_deref().and_then(|h| hex::decode(h).ok()) {
+        // x265 writes its settings into the configuration record's SEI; x264 into the first
+        // frame (read by the engine).
+        st.encoder_settings = encoder_settings(&bytes);
+    }
     st
+}
+
+/// The bytes of ffprobe's `-show_data` hex dump (`00000000: 0164 000d ffe1 …  .d..`): the
+/// hex columns of each line, without the offsets and the ASCII column.
+pub fn hexdump_bytes(dump: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for line in dump.lines() {
+        let Some((offset, rest)) = line.split_once(": ") else { continue };
+        if offset.len() != 8 || !offset.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        // 16 bytes as 8 groups of 4 hex digits, each followed by a space: 40 characters.
+        let columns: String = rest.chars().take(40).filter(char::is_ascii_hexdigit).collect();
+        out.extend((0..columns.len() / 2).filter_map(|i| u8::from_str_radix(&columns[2 * i..2 * i + 2], 16).ok()));
+    }
+    out
+}
+
+/// The settings text an x264 or x265 encoder wrote into a stream (an SEI message of user
+/// data), found in `bytes` (a configuration record or the first frame): from its
+/// `x264 - core` or `x265 (build` to the first byte that is not printable text.
+pub fn encoder_settings(bytes: &[u8]) -> Option<String> {
+    let start = [b"x264 - core".as_slice(), b"x265 (build".as_slice()]
+        .iter()
+        .filter_map(|needle| bytes.windows(needle.len()).position(|w| w == *needle))
+        .min()?;
+    let text: Vec<u8> = bytes[start..].iter().take_while(|b| (0x20..0x7f).contains(*b)).copied().collect();
+    String::from_utf8(text).ok().filter(|t| t.contains("options:"))
 }
 
 /// A string or number field as text; `"N/A"`, empty strings and other types are unknown.

@@ -71,6 +71,31 @@ pub struct StreamInfo {
     pub nb_frames: Option<u64>,
     /// A cover picture (`attached_pic`), not a real video stream.
     pub attached_pic: bool,
+    /// The codec level as ffprobe prints it (H.264: 31 for 3.1; HEVC: 30 × the level).
+    #[serde(default)]
+    pub level: Option<i64>,
+    /// `progressive`, `tt`, `bb`, `tb`, `bt`; `None` when unknown.
+    #[serde(default)]
+    pub field_order: Option<String>,
+    /// Colour signalling as ffprobe names it (`tv`, `bt709`, …); `None` when not signalled.
+    #[serde(default)]
+    pub color_range: Option<String>,
+    #[serde(default)]
+    pub color_space: Option<String>,
+    #[serde(default)]
+    pub color_transfer: Option<String>,
+    #[serde(default)]
+    pub color_primaries: Option<String>,
+    /// The codec's configuration record (H.264 `avcC`, HEVC `hvcC`: its parameter sets), as
+    /// lowercase hex, when the container has one.
+    #[serde(default)]
+    pub extradata: Option<String>,
+    /// The encoder's own description of its settings, when it wrote one into the stream (an
+    /// SEI message: x264's `x264 - core … - options: cabac=1 ref=3 …`, x265's
+    /// `x265 (build …) … - options: …`): what a re-encode needs to reproduce its parameter
+    /// sets.
+    #[serde(default)]
+    pub encoder_settings: Option<String>,
 }
 
 impl StreamInfo {
@@ -99,6 +124,14 @@ impl StreamInfo {
             start_time: None,
             nb_frames: None,
             attached_pic: false,
+            level: None,
+            field_order: None,
+            color_range: None,
+            color_space: None,
+            color_transfer: None,
+            color_primaries: None,
+            extradata: None,
+            encoder_settings: None,
         }
     }
 
@@ -112,6 +145,66 @@ impl StreamInfo {
         let quarter_turn = matches!(self.rotation.map(|r| r.rem_euclid(360)), Some(90 | 270));
         Some(if quarter_turn { (h, w) } else { (w, h) })
     }
+}
+
+impl StreamInfo {
+    /// The parameter sets in the configuration record ([`Self::extradata`]): H.264 SPS and
+    /// PPS from an `avcC`, HEVC VPS, SPS and PPS from an `hvcC`, each a NAL unit, in the
+    /// record's order. SEI messages a record may also hold (x265 puts its settings there)
+    /// are left out: they do not decide how a frame decodes. `None` when there is no record
+    /// or it cannot be read.
+    pub fn parameter_sets(&self) -> Option<Vec<Vec<u8>>> {
+        let bytes = hex::decode(self.extradata.as_deref()?).ok()?;
+        match self.codec.as_deref() {
+            Some("h264") => avcc_parameter_sets(&bytes),
+            Some("hevc") => hvcc_parameter_sets(&bytes),
+            _ => None,
+        }
+    }
+}
+
+/// SPS and PPS NAL units of an `avcC` (ISO/IEC 14496-15 §5.3.3.1).
+fn avcc_parameter_sets(b: &[u8]) -> Option<Vec<Vec<u8>>> {
+    if b.first() != Some(&1) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut pos = 5;
+    for mask in [0x1f_u8, 0xff] {
+        let count = b.get(pos)? & mask;
+        pos += 1;
+        for _ in 0..count {
+            let len = usize::from(u16::from_be_bytes([*b.get(pos)?, *b.get(pos + 1)?]));
+            out.push(b.get(pos + 2..pos + 2 + len)?.to_vec());
+            pos += 2 + len;
+        }
+    }
+    Some(out)
+}
+
+/// VPS, SPS and PPS NAL units of an `hvcC` (ISO/IEC 14496-15 §8.3.3.1), without its SEI arrays.
+fn hvcc_parameter_sets(b: &[u8]) -> Option<Vec<Vec<u8>>> {
+    if b.first() != Some(&1) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let arrays = *b.get(22)?;
+    let mut pos = 23;
+    for _ in 0..arrays {
+        let kind = b.get(pos)? & 0x3f;
+        let count = u16::from_be_bytes([*b.get(pos + 1)?, *b.get(pos + 2)?]);
+        pos += 3;
+        for _ in 0..count {
+            let len = usize::from(u16::from_be_bytes([*b.get(pos)?, *b.get(pos + 1)?]));
+            let nal = b.get(pos + 2..pos + 2 + len)?;
+            // 32 VPS, 33 SPS, 34 PPS; 39 and 40 are SEI.
+            if (32..=34).contains(&kind) {
+                out.push(nal.to_vec());
+            }
+            pos += 2 + len;
+        }
+    }
+    Some(out)
 }
 
 /// Container formats reel refuses as sources: they make ffmpeg open other files or
@@ -148,5 +241,38 @@ impl MediaInfo {
     pub fn is_still_image(&self) -> bool {
         let image_format = self.format_name.as_deref().is_some_and(|f| f.ends_with("_pipe") || f == "image2" || f == "gif");
         image_format && self.video().is_some_and(|v| v.nb_frames.unwrap_or(1) <= 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_sets_of_an_avcc_and_an_hvcc() {
+        let mut v = StreamInfo::new(0, StreamKind::Video);
+        v.codec = Some("h264".into());
+        // x264's High-profile avcC for 320x180: one SPS (26 bytes), one PPS (5 bytes).
+        v.extradata =
+            Some("0164000dffe1001a6764000dacd941419f9f011000000300100000030 3c0f1429960010005 68ef86f2c0fdf8f800".replace(' ', ""));
+        let sets = v.parameter_sets().unwrap();
+        assert_eq!(sets.len(), 2);
+        assert_eq!((sets[0][0] & 0x1f, sets[0].len(), sets[1][0] & 0x1f, sets[1].len()), (7, 26, 8, 5));
+        // An hvcC with a VPS, an SPS, a PPS and an SEI array: the SEI is left out.
+        let mut hvcc = vec![1_u8];
+        hvcc.extend([0; 21]);
+        hvcc.push(4);
+        for (kind, nal) in [(32_u8, vec![0x40, 1]), (33, vec![0x42, 1, 2]), (34, vec![0x44, 1]), (39, vec![0x4e, 1, 5])] {
+            hvcc.extend([0x80 | kind, 0, 1, 0, u8::try_from(nal.len()).unwrap()]);
+            hvcc.extend(nal);
+        }
+        v.codec = Some("hevc".into());
+        v.extradata = Some(hex::encode(&hvcc));
+        assert_eq!(v.parameter_sets().unwrap(), vec![vec![0x40, 1], vec![0x42, 1, 2], vec![0x44, 1]]);
+        // Truncated or absent: unknown, not a panic.
+        v.extradata = Some(hex::encode(&hvcc[..30]));
+        assert_eq!(v.parameter_sets(), None);
+        v.extradata = None;
+        assert_eq!(v.parameter_sets(), None);
     }
 }

@@ -12,6 +12,11 @@
 //! - **copy**: every clip stream-compatible with the output and cut on keyframes, nothing
 //!   to draw: the concat demuxer with `-c:v copy`, the audio rendered once beside it
 //!   ([`copy`]).
+//! - **smart**: every group of pictures that needs no new pixels (a plain range of one
+//!   source that already has the output's format) copied from its source, only the frames
+//!   between a cut and the next keyframe, and those an overlay covers, re-encoded with the
+//!   source's own encoder settings so they share its parameter sets; joined with `-c copy`,
+//!   the audio rendered once beside them ([`smart`]).
 //! - **segments**: the output cut into closed-GOP, video-only segments at every frame where
 //!   something starts or ends and every few seconds inside long stretches, each rendered
 //!   with the single pass's filters, cached by content and run in parallel; joined with
@@ -36,8 +41,10 @@ mod copy;
 mod encoder;
 mod graph;
 mod layout;
+mod matched;
 mod segments;
 mod single_pass;
+mod smart;
 mod strategy;
 
 pub use encoder::{default_quality, encoder_args, segment_args, select_encoder, EncoderChoice};
@@ -72,6 +79,9 @@ pub const RENDER_VERSION: u32 = 1;
 pub enum Strategy {
     /// Concat demuxer with `-c:v copy`: no decoding, no encoding.
     Copy,
+    /// Whole groups of pictures copied from the sources, the frames around cuts and under
+    /// overlays re-encoded to match them, joined by copy; audio rendered once.
+    Smart,
     /// Closed-GOP video segments (cached, parallel) joined by copy, audio rendered once.
     Segments,
     /// One ffmpeg process, one filter graph, video and audio each encoded once.
@@ -80,17 +90,18 @@ pub enum Strategy {
 
 impl Strategy {
     /// Every strategy, cheapest first.
-    pub const ALL: [Strategy; 3] = [Strategy::Copy, Strategy::Segments, Strategy::SinglePass];
+    pub const ALL: [Strategy; 4] = [Strategy::Copy, Strategy::Smart, Strategy::Segments, Strategy::SinglePass];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Copy => "copy",
+            Self::Smart => "smart",
             Self::Segments => "segments",
             Self::SinglePass => "single_pass",
         }
     }
 
-    /// `copy`, `segments`, `single_pass` (or `single-pass`).
+    /// `copy`, `smart`, `segments`, `single_pass` (or `single-pass`).
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s.replace('-', "_"))
     }
@@ -111,6 +122,9 @@ pub struct PlanOptions<'a> {
     pub cache: Option<&'a dyn SegmentCache>,
     /// The longest command line (bytes of arguments) this system can start, if known.
     pub command_limit: Option<usize>,
+    /// Why smart rendering must not be used for this export, when the engine found out (an
+    /// earlier attempt's re-encoded part did not reproduce the source's parameter sets).
+    pub smart_refused: Option<&'a str>,
 }
 
 impl std::fmt::Debug for PlanOptions<'_> {
@@ -121,6 +135,7 @@ impl std::fmt::Debug for PlanOptions<'_> {
             .field("jobs", &self.jobs)
             .field("cache", &self.cache.is_some())
             .field("command_limit", &self.command_limit)
+            .field("smart_refused", &self.smart_refused)
             .finish()
     }
 }
@@ -286,6 +301,8 @@ pub enum JobKind {
     Audio,
     /// Joins the outputs of other jobs, or copies source packets, without encoding video.
     Join,
+    /// Copies whole groups of pictures from a source, by packet count, without decoding.
+    Copy,
 }
 
 /// One ffmpeg process.
@@ -318,6 +335,12 @@ pub struct Job {
     /// The cache key of the software fallback's output.
     #[serde(default)]
     pub software_cache_key: Option<String>,
+    /// The parameter sets (H.264 SPS/PPS, HEVC VPS/SPS/PPS; see
+    /// [`crate::media::StreamInfo::parameter_sets`]) its output must carry, as the hex of each
+    /// NAL unit joined by `,`: a smart render's re-encoded parts must decode with the
+    /// copied parts' parameter sets, and the engine checks that they do before joining.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_sets: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -121,6 +121,12 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
         // Read as it streams, keyframes kept: reel's memory does not grow with the file.
         std::thread::spawn(move || run_reading(&ffprobe, &args, PROBE_TIMEOUT, |out| reel_core::ffprobe::keyframes_from_csv(Batched(out))))
     });
+    // Where the first video packet lies, for the encoder's settings (x264 writes them into
+    // the first frame): a third small ffprobe beside the others.
+    let first_packet = (depth == ProbeDepth::Keyframes && !image).then(|| {
+        let (ffprobe, args) = (ffprobe.to_owned(), reel_core::args::ffprobe_first_packet_args(&abs));
+        std::thread::spawn(move || run_command(&ffprobe, &args, PROBE_TIMEOUT).ok().map(|out| out.stdout))
+    });
     let args = if image { reel_core::args::ffprobe_image_args(&abs) } else { reel_core::args::ffprobe_args(&abs) };
     let failed = |e: ToolError| match e {
         ToolError::Failed { full_stderr, .. } => classify_failure(shown, &abs, &full_stderr),
@@ -142,7 +148,31 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
         let keys = listed.unwrap_or_else(|| Err(unfinished())).map_err(unparsed)?;
         (info.keyframes, info.keyframe_dts) = keys.of(index, info.start_time.unwrap_or(0.0));
     }
+    let listed = first_packet.and_then(|t| t.join().ok().flatten());
+    if let (Some(video), Some(listed)) = (info.streams.iter_mut().find(|s| Some(s.index) == video), listed) {
+        if video.encoder_settings.is_none() {
+            video.encoder_settings = first_packet_settings(&absolute, &listed);
+        }
+    }
     Ok(info)
+}
+
+/// The most of the first video packet read for the encoder's settings: x264's message
+/// (about 700 bytes) comes before the picture in the first frame.
+const SETTINGS_BYTES: u64 = 16 * 1024;
+
+/// The encoder's settings from the start of the first video packet, given ffprobe's
+/// `pos,size` line for it; `None` when the packet holds none (not every encoder writes them)
+/// or cannot be read.
+fn first_packet_settings(path: &Path, listed: &str) -> Option<String> {
+    use std::io::{Seek, SeekFrom};
+    let mut fields = listed.lines().next()?.trim().trim_end_matches(',').split(',');
+    let (pos, size): (u64, u64) = (fields.next()?.parse().ok()?, fields.next()?.parse().ok()?);
+    let mut file = std::fs::File::open(path).ok()?;
+    file.seek(SeekFrom::Start(pos)).ok()?;
+    let mut bytes = Vec::new();
+    file.take(size.min(SETTINGS_BYTES)).read_to_end(&mut bytes).ok()?;
+    reel_core::ffprobe::encoder_settings(&bytes)
 }
 
 /// A pipe read in batches: ffprobe writes its packet listing one line per `write` (108,000
@@ -439,16 +469,29 @@ mod tests {
         let (loaded, media) = load_timeline(&tools, &timeline).unwrap();
         assert_eq!(loaded.items.len(), 3);
         assert_eq!(media.len(), 2);
-        // Each file once for its streams and once for its video's packets.
+        // Each file once for its streams, once for its video's packets and once for where
+        // its first video packet lies.
         let calls = std::fs::read_to_string(&log).unwrap();
         for file in [&a, &b] {
             let of = |what: &str| calls.lines().filter(|l| l.contains(what) && l.contains(file.to_str().unwrap())).count();
-            assert_eq!((of("-show_streams"), of("-show_entries packet")), (1, 1), "{calls}");
+            assert_eq!(
+                (of("-show_streams"), of("-show_entries packet=stream_index"), of("-show_entries packet=pos,size")),
+                (1, 1, 1),
+                "{calls}"
+            );
         }
-        assert_eq!(calls.lines().count(), 4, "{calls}");
+        assert_eq!(calls.lines().count(), 6, "{calls}");
         let info = media[a.to_str().unwrap()].as_ref().unwrap();
         assert_eq!(info.keyframes.len(), 6);
         assert_eq!(info.video().and_then(|v| v.frame_rate), reel_core::Rational::new(30, 1));
+        // The x264 fixture's settings, read from its first frame, and its parameter sets.
+        let video = info.video().unwrap();
+        let settings = video.encoder_settings.as_deref().unwrap_or_default();
+        assert!(
+            settings.starts_with("x264 - core") && settings.contains(" options: cabac=1 ") && settings.contains(" keyint=30 "),
+            "{settings}"
+        );
+        assert!(video.extradata.as_deref().is_some_and(|x| x.starts_with("01")), "an avcC: {:?}", video.extradata);
     }
 
     #[cfg(unix)]

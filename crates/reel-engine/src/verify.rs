@@ -98,6 +98,14 @@ pub fn check_part(job: &Job, info: &MediaInfo) -> Vec<String> {
             },
         }
     }
+    if job.kind == JobKind::Copy {
+        // Copied from a keyframe by packet count: the first packet is that keyframe, shown
+        // at 0. A seek that landed on an earlier keyframe would show up as a negative start.
+        let half = job.expected_duration / job.frames.max(1) as f64 / 2.0;
+        if let Some(start) = info.video().and_then(|v| v.start_time).filter(|t| t.abs() > half) {
+            wrong.push(format!("its first frame is at {start:.6} s, not at 0: the copy did not start on the planned keyframe"));
+        }
+    }
     if job.kind == JobKind::Audio {
         match (info.audio(), info.best_duration()) {
             (None, _) => wrong.push("it has no audio stream".to_owned()),
@@ -108,4 +116,45 @@ pub fn check_part(job: &Job, info: &MediaInfo) -> Vec<String> {
         }
     }
     wrong
+}
+
+/// When a part must carry given parameter sets ([`Job::parameter_sets`]: a smart render's
+/// parts must decode with the source's) and does not: which differ, as a sentence.
+pub fn unmatched_parameter_sets(job: &Job, info: &MediaInfo) -> Option<String> {
+    let expected = job.parameter_sets.as_deref()?;
+    let video = info.video()?;
+    let got: Vec<String> = video.parameter_sets().unwrap_or_default().iter().map(hex::encode).collect();
+    let want: Vec<&str> = expected.split(',').collect();
+    if got == want {
+        return None;
+    }
+    let name = |nal: &str| {
+        let header = u8::from_str_radix(nal.get(..2).unwrap_or("00"), 16).unwrap_or(0);
+        match video.codec.as_deref() {
+            Some("hevc") => match (header >> 1) & 0x3f {
+                32 => "VPS",
+                33 => "SPS",
+                34 => "PPS",
+                _ => "parameter set",
+            },
+            _ => match header & 0x1f {
+                7 => "SPS",
+                8 => "PPS",
+                _ => "parameter set",
+            },
+        }
+    };
+    let differing: Vec<&str> = want
+        .iter()
+        .zip(got.iter().map(String::as_str).chain(std::iter::repeat("")))
+        .filter(|(w, g)| **w != *g)
+        .map(|(w, _)| name(w))
+        .collect();
+    Some(if got.is_empty() {
+        "it has no parameter sets to compare".to_owned()
+    } else if differing.is_empty() {
+        format!("it has {} parameter sets, the source {}", got.len(), want.len())
+    } else {
+        format!("its {} differ from the source's", differing.join(" and "))
+    })
 }

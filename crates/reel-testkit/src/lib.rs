@@ -74,16 +74,43 @@ pub struct ClipSpec {
     pub rotation: Option<i32>,
     /// Irregular frame spacing.
     pub vfr: bool,
+    /// The video encoder (B-frames on with either, x264's and x265's defaults).
+    pub codec: Codec,
+    /// Open GOPs: keyframes after the first are not IDR frames, and B-frames before them
+    /// refer across (x264 `open-gop`). Closed otherwise (x264's default; x265 is told so).
+    pub open_gop: bool,
+}
+
+/// The video codec of a generated clip.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Codec {
+    /// libx264 `veryfast`, CRF 20.
+    #[default]
+    H264,
+    /// libx265 `veryfast`, CRF 24, tagged `hvc1`.
+    Hevc,
 }
 
 impl ClipSpec {
     pub fn new(id: u8, width: u32, height: u32, fps: u32, duration: f64) -> Self {
-        Self { id, width, height, fps: (fps, 1), duration, gop: fps, audio: Some((48_000, 2)), rotation: None, vfr: false }
+        Self {
+            id,
+            width,
+            height,
+            fps: (fps, 1),
+            duration,
+            gop: fps,
+            audio: Some((48_000, 2)),
+            rotation: None,
+            vfr: false,
+            codec: Codec::H264,
+            open_gop: false,
+        }
     }
 
     fn name(&self) -> String {
         format!(
-            "clip2-{}-{}x{}-{}_{}-{}-g{}-{}-{}{}.mp4",
+            "clip2-{}-{}x{}-{}_{}-{}-g{}-{}-{}{}{}{}.mp4",
             self.id,
             self.width,
             self.height,
@@ -94,12 +121,14 @@ impl ClipSpec {
             self.audio.map_or("na".to_owned(), |(r, c)| format!("{r}x{c}")),
             // "m": rotated by the display matrix (older fixtures only had a `rotate` tag).
             self.rotation.map_or_else(|| "0".to_owned(), |r| format!("m{r}")),
-            if self.vfr { "-vfr" } else { "" }
+            if self.vfr { "-vfr" } else { "" },
+            if self.codec == Codec::Hevc { "-hevc" } else { "" },
+            if self.open_gop { "-open" } else { "" }
         )
     }
 }
 
-/// Generates (once) an H.264 + AAC MP4 for the spec and returns its path.
+/// Generates (once) an H.264 (or HEVC) + AAC MP4 for the spec and returns its path.
 pub fn clip(spec: &ClipSpec) -> PathBuf {
     cached(&spec.name(), |out| {
         // Built at even size (yuv420p), then scaled to an odd one if asked.
@@ -144,7 +173,19 @@ pub fn clip(spec: &ClipSpec) -> PathBuf {
                 ),
             ]);
         }
-        args.extend(["-c:v".into(), "libx264".into(), "-preset".into(), "veryfast".into(), "-crf".into(), "20".into()]);
+        match spec.codec {
+            Codec::H264 => {
+                args.extend(["-c:v".into(), "libx264".into(), "-preset".into(), "veryfast".into(), "-crf".into(), "20".into()]);
+                if spec.open_gop {
+                    args.extend(["-x264-params".into(), "open-gop=1".into()]);
+                }
+            }
+            Codec::Hevc => {
+                let open = if spec.open_gop { 1 } else { 0 };
+                args.extend(["-c:v".into(), "libx265".into(), "-preset".into(), "veryfast".into(), "-crf".into(), "24".into()]);
+                args.extend(["-x265-params".into(), format!("log-level=error:open-gop={open}:scenecut=0"), "-tag:v".into(), "hvc1".into()]);
+            }
+        }
         args.extend(["-g".into(), spec.gop.to_string(), "-keyint_min".into(), spec.gop.to_string(), "-sc_threshold".into(), "0".into()]);
         if spec.vfr {
             args.extend(["-fps_mode".into(), "vfr".into()]);
@@ -251,6 +292,15 @@ pub enum Fixture {
     /// Coded 320x180 with a display matrix turning it 90° clockwise: shown as 180x320
     /// (portrait), 30 fps, 3 s, id 18, keyframe every second.
     Rotated90,
+    /// 320x180, 30 fps, 4 s, id 20, H.264 with B-frames and closed GOPs of 15 frames (a
+    /// keyframe every half second): the smart render's source.
+    Gop15,
+    /// Same as `Gop15` (same encoder settings, so the same parameter sets) with id 21, 3 s.
+    Gop15B,
+    /// As `Gop15` with id 22 but open GOPs (x264 `open-gop`): cannot be cut between GOPs.
+    OpenGop15,
+    /// 320x180, 30 fps, 3 s, id 23, HEVC (libx265, B-frames, closed GOPs of 15), `hvc1`.
+    Hevc15,
 }
 
 pub fn spec(f: Fixture) -> ClipSpec {
@@ -265,6 +315,10 @@ pub fn spec(f: Fixture) -> ClipSpec {
         Fixture::Small30 => ClipSpec::new(1, 320, 180, 30, 6.0),
         Fixture::Small30B => ClipSpec::new(2, 320, 180, 30, 6.0),
         Fixture::Rotated90 => ClipSpec { rotation: Some(90), ..ClipSpec::new(18, 320, 180, 30, 3.0) },
+        Fixture::Gop15 => ClipSpec { gop: 15, ..ClipSpec::new(20, 320, 180, 30, 4.0) },
+        Fixture::Gop15B => ClipSpec { gop: 15, ..ClipSpec::new(21, 320, 180, 30, 3.0) },
+        Fixture::OpenGop15 => ClipSpec { gop: 15, open_gop: true, ..ClipSpec::new(22, 320, 180, 30, 4.0) },
+        Fixture::Hevc15 => ClipSpec { gop: 15, codec: Codec::Hevc, ..ClipSpec::new(23, 320, 180, 30, 3.0) },
     }
 }
 

@@ -86,7 +86,7 @@ pub struct StartEvent {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanEvent {
-    /// `copy`, `segments` or `single_pass`.
+    /// `copy`, `smart`, `segments` or `single_pass`.
     pub strategy: String,
     pub jobs: u32,
     /// Output duration in seconds.
@@ -147,7 +147,7 @@ pub struct Problem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ExportReport {
     pub output: String,
-    /// `copy`, `segments` or `single_pass`.
+    /// `copy`, `smart`, `segments` or `single_pass`.
     pub strategy: String,
     pub jobs: u32,
     /// The video encoder that produced the file (`copy` for stream copy).
@@ -176,6 +176,25 @@ pub struct ExportReport {
     /// How many encodes could run at once.
     #[serde(default)]
     pub parallel: Option<u32>,
+    /// How the output's video frames were made: copied from the sources, rendered, or taken
+    /// from the segment cache (a smart render copies most and renders the rest).
+    #[serde(default)]
+    pub frames: Option<FrameStats>,
+}
+
+/// How an export's video frames were made.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FrameStats {
+    /// Video frames in the output.
+    pub total: u64,
+    /// Frames whose packets were copied from a source without decoding.
+    pub copied: u64,
+    /// Frames decoded, filtered and encoded by this export.
+    pub rendered: u64,
+    /// Frames of parts taken from the segment cache (rendered by an earlier export).
+    pub cached: u64,
+    /// `copied / total`, 0 to 1.
+    pub copied_share: f64,
 }
 
 /// What the segment cache did for an export.

@@ -185,7 +185,8 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     if let Some(w) = warning {
         out.warn(w);
     }
-    let plan = make_plan(&tools, &timeline, &media, &effective(&flags, &timeline.output, &file), &args.how, cache.as_deref())?;
+    let settings = effective(&flags, &timeline.output, &file);
+    let plan = make_plan(&tools, &timeline, &media, &settings, &args.how, cache.as_deref(), None)?;
     entry.add_plan(&plan);
     let plan_time = plan_started.elapsed().as_secs_f64();
     out.emit(&Event::Plan(PlanEvent {
@@ -199,5 +200,23 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     }
     let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel), cache };
     let timings = StageTimings { probe, plan: plan_time, total: probe + plan_time, ..StageTimings::default() };
-    Ok(reel_engine::run_plan(&plan, &tools, &destination, &options, timings, &mut |e| out.emit(&e))?)
+    match reel_engine::run_plan(&plan, &tools, &destination, &options, timings.clone(), &mut |e| out.emit(&e)) {
+        // A smart render whose re-encoded frames did not reproduce the source's parameter
+        // sets (an encoder reel cannot match exactly): nothing was written; plan again
+        // without smart rendering and run that, once.
+        Err(reel_engine::RunError::Unmatched { job, why }) if args.how.strategy == "auto" => {
+            let reason = format!("an earlier attempt's re-encoded part ({job}) did not reproduce the source's parameter sets: {why}");
+            out.warn(format!("smart render abandoned: {reason}; exporting again without it"));
+            let plan = make_plan(&tools, &timeline, &media, &settings, &args.how, options.cache.as_deref(), Some(&reason))?;
+            entry.add_plan(&plan);
+            out.emit(&Event::Plan(PlanEvent {
+                strategy: plan.strategy.as_str().to_owned(),
+                jobs: plan.jobs.len() as u32,
+                duration: plan.duration,
+                encoder: Some(plan.output.encoder.clone()),
+            }));
+            Ok(reel_engine::run_plan(&plan, &tools, &destination, &options, timings, &mut |e| out.emit(&e))?)
+        }
+        result => Ok(result?),
+    }
 }

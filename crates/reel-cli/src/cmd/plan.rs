@@ -20,10 +20,14 @@ pub(crate) fn make_plan(
     settings: &OutputSettings,
     how: &PlanFlags,
     cache: Option<&Store>,
+    smart_refused: Option<&str>,
 ) -> Result<Plan> {
     let strategy = match how.strategy.as_str() {
         "auto" => None,
-        s => Some(Strategy::parse(s).ok_or_else(|| Error::Usage(format!("--strategy {s:?} is not auto, copy, segments or single_pass")))?),
+        s => Some(
+            Strategy::parse(s)
+                .ok_or_else(|| Error::Usage(format!("--strategy {s:?} is not auto, copy, smart, segments or single_pass")))?,
+        ),
     };
     let report = doctor::doctor(tools, false)?;
     if let Some(problem) = report.problem() {
@@ -36,6 +40,7 @@ pub(crate) fn make_plan(
         cache: cache.map(|c| c as &dyn SegmentCache),
         // Room for the program's own path.
         command_limit: Some(reel_engine::run::command_line_limit().saturating_sub(tools.ffmpeg.as_os_str().len() + 1)),
+        smart_refused,
     };
     Ok(reel_core::plan::plan_with(timeline, media, settings, &report.capabilities(), &options)?)
 }
@@ -53,7 +58,7 @@ pub(crate) fn run(cli: &Cli, args: &PlanArgs) -> Result {
     if let Some(w) = warning {
         eprintln!("warning: {w}");
     }
-    let plan = make_plan(&tools, &timeline, &media, &settings, &args.how, cache.as_deref())?;
+    let plan = make_plan(&tools, &timeline, &media, &settings, &args.how, cache.as_deref(), None)?;
     if args.json {
         return print_json(&plan);
     }

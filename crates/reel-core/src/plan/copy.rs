@@ -281,6 +281,7 @@ pub(super) fn plan(ctx: &Context<'_>, decisions: Vec<Decision>) -> Plan {
             cache_key: None,
             software_fallback: None,
             software_cache_key: None,
+            parameter_sets: None,
         }],
         final_job: id,
         parallel: 1,

@@ -31,7 +31,7 @@
 //! clip keeps every other segment's entry.
 
 use super::audio;
-use super::encoder::{segment_args, EncoderChoice};
+use super::encoder::{segment_args, EncoderArgs};
 use super::graph::{filter_args, VideoGraph};
 use super::layout::{frame_at_or_after, Layout};
 use super::strategy::{Context, Verdict};
@@ -81,11 +81,16 @@ impl Segmenter {
         let mut identities = Identities::new(ctx);
         let mut warnings = layout.warnings.clone();
         let cache = ctx.options.cache;
+        let encoding = PartEncoding {
+            args: segment_args(&ctx.encoder),
+            fallback: ctx.encoder.is_hardware().then(|| segment_args(&ctx.encoder.software())),
+            timescale: timescale(layout.fps),
+        };
         let mut segments = Vec::new();
         for (n, (first, end)) in cut(ctx.timeline, layout).into_iter().enumerate() {
             let sub = sub_timeline(ctx.timeline, layout, first, end);
             let id = format!("seg{n:05}");
-            let mut job = render_job(ctx, &sub, &id, &mut identities);
+            let mut job = render_job(ctx, &sub, &id, &mut identities, &encoding);
             job.description = format!(
                 "render frames {first}..{end} ({}): {}",
                 span_text(first, end, layout.fps),
@@ -151,7 +156,8 @@ impl Segmenter {
     pub fn plan(self, ctx: &Context<'_>, decisions: Vec<Decision>) -> Plan {
         let layout = &ctx.render_layout;
         let audio_id = self.audio.last().map(|j| j.id.clone()).expect("an audio job");
-        let join = join_job(ctx, &self.segments, &audio_id);
+        let parts: Vec<Part> = self.segments.iter().map(|s| Part { first: s.first, end: s.end, job: s.job.id.clone() }).collect();
+        let join = join_job(ctx, &parts, &audio_id, timescale(layout.fps), "segments");
         let stretches = self
             .segments
             .iter()
@@ -184,7 +190,7 @@ impl Segmenter {
 
 /// The segments' frame ranges: cut where items and overlays start and end, in chunks
 /// inside long items, short ones merged.
-fn cut(timeline: &Timeline, layout: &Layout) -> Vec<(u64, u64)> {
+pub(super) fn cut(timeline: &Timeline, layout: &Layout) -> Vec<(u64, u64)> {
     let total = layout.frames;
     let chunk = ((CHUNK_SECONDS * layout.fps.as_f64()).round() as u64).max(1);
     let mut cuts = std::collections::BTreeSet::from([0, total]);
@@ -230,7 +236,7 @@ fn cut(timeline: &Timeline, layout: &Layout) -> Vec<(u64, u64)> {
 
 /// The timeline as segment `first..end` sees it: the items and overlays it covers, cut to
 /// its frames and moved to start at its first frame, showing the same source frames.
-fn sub_timeline(timeline: &Timeline, layout: &Layout, first: u64, end: u64) -> Timeline {
+pub(super) fn sub_timeline(timeline: &Timeline, layout: &Layout, first: u64, end: u64) -> Timeline {
     let period = layout.fps.period();
     let at = |k: u64| k as f64 * period;
     let mut items = Vec::new();
@@ -278,14 +284,23 @@ fn sub_timeline(timeline: &Timeline, layout: &Layout, first: u64, end: u64) -> T
     }
 }
 
-/// The job that renders one segment (video only) from its sub-timeline.
-fn render_job(ctx: &Context<'_>, sub: &Timeline, id: &str, identities: &mut Identities<'_>) -> Job {
+/// How the video of a rendered part is encoded.
+pub(super) struct PartEncoding {
+    pub args: EncoderArgs,
+    /// The software encoder's arguments, when `args` are a hardware encoder's.
+    pub fallback: Option<EncoderArgs>,
+    /// The MP4 time scale the part is written with (the same in every part of a join).
+    pub timescale: u32,
+}
+
+/// The job that renders one part of the output (video only) from its sub-timeline.
+pub(super) fn render_job(ctx: &Context<'_>, sub: &Timeline, id: &str, identities: &mut Identities<'_>, encoding: &PartEncoding) -> Job {
     let settings = sub.output.clone();
     let layout = Layout::new(sub, ctx.media, &settings).expect("a sub-timeline of a planned timeline lays out");
     let mut warnings = Vec::new();
     let graph = VideoGraph::build(sub, ctx.media, &layout, &mut warnings);
-    let mut render = |encoder: &EncoderChoice, script: &str| {
-        let enc = segment_args(encoder);
+    let mut render = |enc: &EncoderArgs, script: &str| {
+        let enc = enc.clone();
         let mut chains = graph.chains.clone();
         chains.push(format!("[{}]{}[vout]", graph.label, enc.filter_tail));
         let mut global = progress_args();
@@ -297,7 +312,7 @@ fn render_job(ctx: &Context<'_>, sub: &Timeline, id: &str, identities: &mut Iden
             "-frames:v".to_owned(),
             layout.frames.to_string(),
             "-video_track_timescale".to_owned(),
-            timescale(layout.fps).to_string(),
+            encoding.timescale.to_string(),
             "-f".to_owned(),
             "mp4".to_owned(),
         ]);
@@ -306,9 +321,9 @@ fn render_job(ctx: &Context<'_>, sub: &Timeline, id: &str, identities: &mut Iden
         let key = identities.key(&command, &files);
         (command, files, key)
     };
-    let (command, mut files, key) = render(&ctx.encoder, "graph.txt");
-    let (software_fallback, software_cache_key) = if ctx.encoder.is_hardware() {
-        let (fallback, fallback_files, fallback_key) = render(&ctx.encoder.software(), "graph-software.txt");
+    let (command, mut files, key) = render(&encoding.args, "graph.txt");
+    let (software_fallback, software_cache_key) = if let Some(software) = &encoding.fallback {
+        let (fallback, fallback_files, fallback_key) = render(software, "graph-software.txt");
         let extra: Vec<WorkFile> = fallback_files.into_iter().filter(|f| !files.iter().any(|g| g.name == f.name)).collect();
         files.extend(extra);
         (Some(Box::new(fallback)), Some(fallback_key))
@@ -329,6 +344,7 @@ fn render_job(ctx: &Context<'_>, sub: &Timeline, id: &str, identities: &mut Iden
         cache_key: Some(key),
         software_fallback,
         software_cache_key,
+        parameter_sets: None,
     }
 }
 
@@ -336,7 +352,7 @@ fn render_job(ctx: &Context<'_>, sub: &Timeline, id: &str, identities: &mut Iden
 /// long main track, pieces of at most [`AUDIO_ITEMS`] items rendered losslessly to FLAC
 /// (sample-exact, no codec priming) and joined by the job that mixes the audio tracks and
 /// encodes AAC.
-fn audio_jobs(ctx: &Context<'_>, identities: &mut Identities<'_>, warnings: &mut Vec<String>) -> Vec<Job> {
+pub(super) fn audio_jobs(ctx: &Context<'_>, identities: &mut Identities<'_>, warnings: &mut Vec<String>) -> Vec<Job> {
     let (timeline, media, layout) = (ctx.timeline, ctx.media, &ctx.render_layout);
     let n = timeline.items.len();
     let mut jobs = Vec::new();
@@ -381,6 +397,7 @@ fn audio_jobs(ctx: &Context<'_>, identities: &mut Identities<'_>, warnings: &mut
                 cache_key: Some(key),
                 software_fallback: None,
                 software_cache_key: None,
+                parameter_sets: None,
             });
         }
         files.push(WorkFile { name: "pieces.ffconcat".to_owned(), contents: list });
@@ -416,24 +433,32 @@ fn audio_jobs(ctx: &Context<'_>, identities: &mut Identities<'_>, warnings: &mut
         cache_key: Some(key),
         software_fallback: None,
         software_cache_key: None,
+        parameter_sets: None,
     });
     jobs
 }
 
-/// The final job: the segments joined by the concat demuxer (each with its exact
+/// One video part of a join: the output frames `first..end`, made by job `job`.
+pub(super) struct Part {
+    pub first: u64,
+    pub end: u64,
+    pub job: String,
+}
+
+/// The final job: the video parts joined by the concat demuxer (each with its exact
 /// duration, so no frame moves at a seam) and the audio muxed in, all by stream copy,
-/// index at the front.
-fn join_job(ctx: &Context<'_>, segments: &[Segment], audio: &str) -> Job {
+/// index at the front; the video track's time scale `timescale`.
+pub(super) fn join_job(ctx: &Context<'_>, parts: &[Part], audio: &str, timescale: u32, what: &str) -> Job {
     let layout = &ctx.render_layout;
     let mut list = "ffconcat version 1.0\n".to_owned();
     let mut links = Vec::new();
     let period = layout.fps.period();
-    for s in segments {
-        let name = format!("{}.mp4", s.job.id);
+    for p in parts {
+        let name = format!("{}.mp4", p.job);
         // Durations as differences of rounded absolute times: the offsets never drift.
-        let duration = round_us(s.end as f64 * period) - round_us(s.first as f64 * period);
+        let duration = round_us(p.end as f64 * period) - round_us(p.first as f64 * period);
         list.push_str(&format!("file {name}\nduration {}\n", secs(duration)));
-        links.push(WorkLink { name, target: LinkTarget::Job(s.job.id.clone()) });
+        links.push(WorkLink { name, target: LinkTarget::Job(p.job.clone()) });
     }
     links.push(WorkLink { name: "audio.mp4".to_owned(), target: LinkTarget::Job(audio.to_owned()) });
     let inputs = vec![
@@ -442,17 +467,17 @@ fn join_job(ctx: &Context<'_>, segments: &[Segment], audio: &str) -> Job {
     ];
     let mut output: Vec<String> =
         ["-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-video_track_timescale"].iter().map(|s| (*s).to_owned()).collect();
-    output.push(timescale(layout.fps).to_string());
+    output.push(timescale.to_string());
     if ctx.encoder.codec == crate::timeline::VideoCodec::Hevc {
         output.extend(["-tag:v".to_owned(), "hvc1".to_owned()]);
     }
     output.extend(["-movflags".to_owned(), "+faststart".to_owned(), "-t".to_owned(), secs(layout.duration)]);
     let mut depends_on: Vec<String> = vec![audio.to_owned()];
-    depends_on.extend(segments.iter().map(|s| s.job.id.clone()));
+    depends_on.extend(parts.iter().map(|p| p.job.clone()));
     Job {
         id: "join".to_owned(),
         kind: JobKind::Join,
-        description: format!("join {} segments and the audio by stream copy, index at the front", segments.len()),
+        description: format!("join {} {what} and the audio by stream copy, index at the front", parts.len()),
         command: FfmpegCommand { global: progress_args(), inputs, output_options: output, output: OUTPUT_NAME.to_owned() },
         files: vec![WorkFile { name: "segments.ffconcat".to_owned(), contents: list }],
         links,
@@ -463,6 +488,7 @@ fn join_job(ctx: &Context<'_>, segments: &[Segment], audio: &str) -> Job {
         cache_key: None,
         software_fallback: None,
         software_cache_key: None,
+        parameter_sets: None,
     }
 }
 
@@ -477,12 +503,12 @@ pub(super) fn timescale(fps: Rational) -> u32 {
     num * 10_000_u32.div_ceil(num)
 }
 
-fn span_text(first: u64, end: u64, fps: Rational) -> String {
+pub(super) fn span_text(first: u64, end: u64, fps: Rational) -> String {
     format!("{}..{} s", secs(first as f64 * fps.period()), secs(end as f64 * fps.period()))
 }
 
 /// What a segment shows, for its description: the items and overlays it covers.
-fn describe(timeline: &Timeline, layout: &Layout, first: u64, end: u64) -> String {
+pub(super) fn describe(timeline: &Timeline, layout: &Layout, first: u64, end: u64) -> String {
     let mut parts = Vec::new();
     for (i, (item, span)) in timeline.items.iter().zip(&layout.items).enumerate() {
         if span.first_frame < end && span.first_frame + span.frames > first && span.frames > 0 {
@@ -507,14 +533,14 @@ fn describe(timeline: &Timeline, layout: &Layout, first: u64, end: u64) -> Strin
 }
 
 /// The identity of every file a job reads, for cache keys: computed once per file.
-struct Identities<'a> {
+pub(super) struct Identities<'a> {
     media: &'a MediaMap,
     ffmpeg: String,
     known: BTreeMap<String, String>,
 }
 
 impl<'a> Identities<'a> {
-    fn new(ctx: &Context<'a>) -> Self {
+    pub fn new(ctx: &Context<'a>) -> Self {
         let ffmpeg = ctx.caps.build.clone().or_else(|| ctx.caps.version.clone()).unwrap_or_default();
         Self { media: ctx.media, ffmpeg, known: BTreeMap::new() }
     }

@@ -69,6 +69,7 @@ impl SinglePass {
             cache_key: None,
             software_fallback,
             software_cache_key: None,
+            parameter_sets: None,
         };
         Self { job, warnings }
     }

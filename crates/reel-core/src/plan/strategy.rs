@@ -8,6 +8,7 @@
 use super::encoder::{select_encoder, EncoderChoice};
 use super::layout::Layout;
 use super::segments::Segmenter;
+use super::smart::Smart;
 use super::{copy, single_pass, Decision, Plan, PlanError, PlanOptions, Strategy};
 use crate::capabilities::Capabilities;
 use crate::timeline::{OutputSettings, Preset, Timeline};
@@ -78,10 +79,12 @@ pub(super) fn plan(
     let ctx = Context { timeline, media, settings, caps, options, layout, render_layout, encoder, parallel };
 
     let copy_verdict = copy::check(&ctx);
+    let smart = Smart::new(&ctx);
     let segmenter = Segmenter::new(&ctx);
     let single = single_pass::SinglePass::new(&ctx);
     let verdicts = [
         (Strategy::Copy, copy_verdict),
+        (Strategy::Smart, smart.verdict(&ctx)),
         (Strategy::Segments, segmenter.verdict(&ctx, single.command_bytes())),
         (Strategy::SinglePass, single.verdict(&ctx)),
     ];
@@ -90,7 +93,7 @@ pub(super) fn plan(
             let (_, verdict) = verdicts.iter().find(|(s, _)| *s == forced).expect("every strategy has a verdict");
             // A forced strategy is used when it can make the export, even if not worth it.
             if let Err(reasons) = verdict {
-                if !can_force(forced, reasons) {
+                if !can_force(forced, reasons, smart.possible()) {
                     return Err(PlanError::Strategy { strategy: forced, reasons: reasons.clone() });
                 }
             }
@@ -114,6 +117,7 @@ pub(super) fn plan(
         .collect();
     let plan = match chosen {
         Strategy::Copy => copy::plan(&ctx, decisions),
+        Strategy::Smart => smart.plan(&ctx, decisions),
         Strategy::Segments => segmenter.plan(&ctx, decisions),
         Strategy::SinglePass => single.plan(&ctx, decisions),
     };
@@ -123,10 +127,12 @@ pub(super) fn plan(
 
 /// Whether a strategy that weighed itself out can still make the export when forced: the
 /// encoding strategies always can (they were only not worth it) unless the command line
-/// cannot be started; copy only when its frames would be exact.
-fn can_force(strategy: Strategy, reasons: &[String]) -> bool {
+/// cannot be started; copy only when its frames would be exact; smart when some source can
+/// be copied at all (`smart_possible`).
+fn can_force(strategy: Strategy, reasons: &[String], smart_possible: bool) -> bool {
     match strategy {
         Strategy::Copy => false,
+        Strategy::Smart => smart_possible,
         Strategy::Segments => true,
         Strategy::SinglePass => !reasons.iter().any(|r| r.contains(single_pass::TOO_LONG)),
     }

@@ -242,6 +242,9 @@ impl Worker {
                 problems: e.to_string(),
                 path: output.display().to_string(),
             })?;
+            if let Some(why) = crate::verify::unmatched_parameter_sets(&self.job, &info) {
+                return Err(Failure::Run(RunError::Unmatched { job: self.job.id.clone(), why }));
+            }
             let problems = crate::verify::check_part(&self.job, &info);
             if !problems.is_empty() {
                 return Err(Failure::Run(RunError::Part {

@@ -20,8 +20,8 @@ use crate::verify;
 use destination::{place, reclaim_stale};
 use execute::{execute, Failure};
 use progress::Progress;
-use reel_core::plan::Plan;
-use reel_wire::{Event, ExportReport, SegmentStats, StageEvent, StageTimings};
+use reel_core::plan::{How, Plan};
+use reel_wire::{Event, ExportReport, FrameStats, SegmentStats, StageEvent, StageTimings};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -56,6 +56,8 @@ pub enum RunError {
     Spawn { program: String, reason: String },
     #[error("job {job} finished but what it wrote ({path}) is wrong: {problems}. ffmpeg reported success, so check the free space on that disk; nothing was written to the destination")]
     Part { job: String, problems: String, path: String },
+    #[error("job {job}'s re-encoded frames cannot join the copied ones: {why}, so reel's encoder did not reproduce the source's encoder settings. Export with --strategy segments (reel export does this by itself)")]
+    Unmatched { job: String, why: String },
     #[error("the plan cannot be run: {0}. This is a bug in reel; please report it with the timeline")]
     Plan(String),
     #[error("the written file failed verification: {problems}. ffmpeg reported success, so this is likely a full disk or an ffmpeg bug; nothing was written to {path}")]
@@ -87,7 +89,7 @@ impl RunError {
             Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } => "destination",
             Self::WorkFolder { .. } | Self::Rename { .. } => "output",
             Self::Ffmpeg { .. } | Self::Spawn { .. } | Self::Plan(_) => "ffmpeg",
-            Self::Verify { .. } | Self::Part { .. } => "verify",
+            Self::Verify { .. } | Self::Part { .. } | Self::Unmatched { .. } => "verify",
             Self::Cancelled { .. } => "cancelled",
             Self::CommandTooLong { .. } => "invalid_input",
         }
@@ -183,9 +185,23 @@ pub fn run_plan(
             cache: options.cache.is_some(),
         }),
         parallel: Some(plan.parallel as u32),
+        frames: Some(frame_stats(plan)),
         // Filled in by the owner of the process (see `usage`).
         resources: None,
     })
+}
+
+/// How the plan makes its frames, from its stretches.
+fn frame_stats(plan: &Plan) -> FrameStats {
+    let count = |how: How| plan.stretches.iter().filter(|s| s.how == how).map(|s| s.frames).sum::<u64>();
+    let copied = count(How::Copy);
+    FrameStats {
+        total: plan.frames,
+        copied,
+        rendered: count(How::Render),
+        cached: count(How::Cached),
+        copied_share: if plan.frames > 0 { copied as f64 / plan.frames as f64 } else { 0.0 },
+    }
 }
 
 /// The software encoder the fallback used, from the fallback command.
