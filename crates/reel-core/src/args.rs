@@ -21,6 +21,18 @@ pub enum InputKind {
     StillImage { framerate: Rational },
     /// A concat-demuxer list written by reel into the work folder.
     ConcatList,
+    /// A concat-demuxer list of parts that share their parameter sets (a smart render's
+    /// copied and re-encoded parts): read without the demuxer's conversion to Annex B
+    /// (`-auto_convert 0`), which would write the parameter sets into every keyframe, so
+    /// copied packets keep their exact bytes.
+    ConcatParts,
+}
+
+impl InputKind {
+    /// Either kind of concat list (a file reel writes, not a source).
+    pub fn is_list(&self) -> bool {
+        matches!(self, Self::ConcatList | Self::ConcatParts)
+    }
 }
 
 /// One `-i` of an ffmpeg command, with its input options.
@@ -67,11 +79,15 @@ pub fn input_args(input: &Input) -> Vec<String> {
             push("-framerate");
             push(&framerate.to_string());
         }
-        InputKind::ConcatList => {
+        InputKind::ConcatList | InputKind::ConcatParts => {
             push("-f");
             push("concat");
             push("-safe");
             push("1");
+            if input.kind == InputKind::ConcatParts {
+                push("-auto_convert");
+                push("0");
+            }
             push("-format_whitelist");
             push(&format!("concat,{ALLOWED_DEMUXERS}"));
         }
@@ -139,14 +155,23 @@ pub fn ffprobe_keyframe_args(path: &str) -> Vec<String> {
     args
 }
 
-/// ffprobe arguments giving where the first video packet lies in the file, as one CSV line
-/// `pos,size`: reel reads the start of it for the encoder's settings (x264 writes them into
-/// the first frame). Reads one packet; decodes nothing.
+/// ffprobe arguments giving where the first video packet lies in the file, as the lines
+/// `size=N` and `pos=N`: reel reads the start of it for the encoder's settings (x264 writes
+/// them into the first frame). Reads one packet; decodes nothing.
 pub fn ffprobe_first_packet_args(path: &str) -> Vec<String> {
     let mut args = probe_base();
     args.extend(
-        ["-select_streams", "v:0", "-read_intervals", "%+#1", "-show_entries", "packet=pos,size", "-print_format", "csv=p=0"]
-            .map(str::to_owned),
+        [
+            "-select_streams",
+            "v:0",
+            "-read_intervals",
+            "%+#1",
+            "-show_entries",
+            "packet=pos,size",
+            "-print_format",
+            "default=noprint_wrappers=1",
+        ]
+        .map(str::to_owned),
     );
     args.push(file_url(path));
     args

@@ -251,7 +251,7 @@ impl Plan {
         let mut out = BTreeSet::new();
         for job in &self.jobs {
             for input in &job.command.inputs {
-                if input.kind != crate::args::InputKind::ConcatList && std::path::Path::new(&input.path).is_absolute() {
+                if !input.kind.is_list() && std::path::Path::new(&input.path).is_absolute() {
                     out.insert(input.path.clone());
                 }
             }

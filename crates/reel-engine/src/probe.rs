@@ -162,12 +162,12 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
 const SETTINGS_BYTES: u64 = 16 * 1024;
 
 /// The encoder's settings from the start of the first video packet, given ffprobe's
-/// `pos,size` line for it; `None` when the packet holds none (not every encoder writes them)
-/// or cannot be read.
+/// `size=` and `pos=` lines for it; `None` when the packet holds none (not every encoder
+/// writes them) or cannot be read.
 fn first_packet_settings(path: &Path, listed: &str) -> Option<String> {
     use std::io::{Seek, SeekFrom};
-    let mut fields = listed.lines().next()?.trim().trim_end_matches(',').split(',');
-    let (pos, size): (u64, u64) = (fields.next()?.parse().ok()?, fields.next()?.parse().ok()?);
+    let field = |key: &str| listed.lines().find_map(|l| l.trim().strip_prefix(key)?.strip_prefix('=')?.parse::<u64>().ok());
+    let (pos, size) = (field("pos")?, field("size")?);
     let mut file = std::fs::File::open(path).ok()?;
     file.seek(SeekFrom::Start(pos)).ok()?;
     let mut bytes = Vec::new();

@@ -155,6 +155,6 @@ pub fn unmatched_parameter_sets(job: &Job, info: &MediaInfo) -> Option<String> {
     } else if differing.is_empty() {
         format!("it has {} parameter sets, the source {}", got.len(), want.len())
     } else {
-        format!("its {} differ from the source's", differing.join(" and "))
+        format!("its {} {} from the source's", differing.join(" and "), if differing.len() == 1 { "differs" } else { "differ" })
     })
 }

@@ -79,6 +79,8 @@ pub struct ClipSpec {
     /// Open GOPs: keyframes after the first are not IDR frames, and B-frames before them
     /// refer across (x264 `open-gop`). Closed otherwise (x264's default; x265 is told so).
     pub open_gop: bool,
+    /// More `-x264-params` (`key=value:…`), empty for none.
+    pub x264_params: &'static str,
 }
 
 /// The video codec of a generated clip.
@@ -105,12 +107,13 @@ impl ClipSpec {
             vfr: false,
             codec: Codec::H264,
             open_gop: false,
+            x264_params: "",
         }
     }
 
     fn name(&self) -> String {
         format!(
-            "clip2-{}-{}x{}-{}_{}-{}-g{}-{}-{}{}{}{}.mp4",
+            "clip2-{}-{}x{}-{}_{}-{}-g{}-{}-{}{}{}{}{}.mp4",
             self.id,
             self.width,
             self.height,
@@ -123,7 +126,8 @@ impl ClipSpec {
             self.rotation.map_or_else(|| "0".to_owned(), |r| format!("m{r}")),
             if self.vfr { "-vfr" } else { "" },
             if self.codec == Codec::Hevc { "-hevc" } else { "" },
-            if self.open_gop { "-open" } else { "" }
+            if self.open_gop { "-open" } else { "" },
+            if self.x264_params.is_empty() { String::new() } else { format!("-x{}", self.x264_params.replace([':', '='], "_")) }
         )
     }
 }
@@ -176,8 +180,12 @@ pub fn clip(spec: &ClipSpec) -> PathBuf {
         match spec.codec {
             Codec::H264 => {
                 args.extend(["-c:v".into(), "libx264".into(), "-preset".into(), "veryfast".into(), "-crf".into(), "20".into()]);
-                if spec.open_gop {
-                    args.extend(["-x264-params".into(), "open-gop=1".into()]);
+                let params: Vec<&str> = [spec.open_gop.then_some("open-gop=1"), Some(spec.x264_params).filter(|p| !p.is_empty())]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                if !params.is_empty() {
+                    args.extend(["-x264-params".into(), params.join(":")]);
                 }
             }
             Codec::Hevc => {
@@ -301,6 +309,10 @@ pub enum Fixture {
     OpenGop15,
     /// 320x180, 30 fps, 3 s, id 23, HEVC (libx265, B-frames, closed GOPs of 15), `hvc1`.
     Hevc15,
+    /// As `Gop15` with id 24, 3 s, but its SPS states a video format (x264
+    /// `videoformat=pal`), which x264's settings message does not record: a re-encode from
+    /// that message alone does not reproduce its parameter sets.
+    VideoFormat15,
 }
 
 pub fn spec(f: Fixture) -> ClipSpec {
@@ -319,6 +331,7 @@ pub fn spec(f: Fixture) -> ClipSpec {
         Fixture::Gop15B => ClipSpec { gop: 15, ..ClipSpec::new(21, 320, 180, 30, 3.0) },
         Fixture::OpenGop15 => ClipSpec { gop: 15, open_gop: true, ..ClipSpec::new(22, 320, 180, 30, 4.0) },
         Fixture::Hevc15 => ClipSpec { gop: 15, codec: Codec::Hevc, ..ClipSpec::new(23, 320, 180, 30, 3.0) },
+        Fixture::VideoFormat15 => ClipSpec { gop: 15, x264_params: "videoformat=pal", ..ClipSpec::new(24, 320, 180, 30, 3.0) },
     }
 }
 

@@ -157,7 +157,7 @@ impl Segmenter {
         let layout = &ctx.render_layout;
         let audio_id = self.audio.last().map(|j| j.id.clone()).expect("an audio job");
         let parts: Vec<Part> = self.segments.iter().map(|s| Part { first: s.first, end: s.end, job: s.job.id.clone() }).collect();
-        let join = join_job(ctx, &parts, &audio_id, timescale(layout.fps), "segments");
+        let join = join_job(ctx, &parts, &audio_id, timescale(layout.fps), "segments", InputKind::ConcatList);
         let stretches = self
             .segments
             .iter()
@@ -447,8 +447,8 @@ pub(super) struct Part {
 
 /// The final job: the video parts joined by the concat demuxer (each with its exact
 /// duration, so no frame moves at a seam) and the audio muxed in, all by stream copy,
-/// index at the front; the video track's time scale `timescale`.
-pub(super) fn join_job(ctx: &Context<'_>, parts: &[Part], audio: &str, timescale: u32, what: &str) -> Job {
+/// index at the front; the video track's time scale `timescale`, the list read as `reading`.
+pub(super) fn join_job(ctx: &Context<'_>, parts: &[Part], audio: &str, timescale: u32, what: &str, reading: InputKind) -> Job {
     let layout = &ctx.render_layout;
     let mut list = "ffconcat version 1.0\n".to_owned();
     let mut links = Vec::new();
@@ -462,7 +462,7 @@ pub(super) fn join_job(ctx: &Context<'_>, parts: &[Part], audio: &str, timescale
     }
     links.push(WorkLink { name: "audio.mp4".to_owned(), target: LinkTarget::Job(audio.to_owned()) });
     let inputs = vec![
-        Input { path: "segments.ffconcat".to_owned(), kind: InputKind::ConcatList, seek: None, duration: None },
+        Input { path: "segments.ffconcat".to_owned(), kind: reading, seek: None, duration: None },
         Input { path: "audio.mp4".to_owned(), kind: InputKind::Media, seek: None, duration: None },
     ];
     let mut output: Vec<String> =
@@ -566,7 +566,7 @@ impl<'a> Identities<'a> {
         let sources: Vec<(String, String)> = command
             .inputs
             .iter()
-            .filter(|i| i.kind != InputKind::ConcatList && std::path::Path::new(&i.path).is_absolute())
+            .filter(|i| !i.kind.is_list() && std::path::Path::new(&i.path).is_absolute())
             .map(|i| (i.path.clone(), self.of(&i.path)))
             .collect();
         let mut files: Vec<(&str, &str)> = files.iter().map(|f| (f.name.as_str(), f.contents.as_str())).collect();

@@ -117,9 +117,11 @@ impl<'a> Smart<'a> {
                 .and_then(|info| copyable(ctx, layout, info).map(|v| (info, v)))
                 .and_then(|(info, video)| {
                     let sets = sets_of(video)?;
+                    // Every copied source must be one reel could re-encode to match (closed
+                    // GOPs, known settings), not only the reference.
+                    let matched = matched(video, ctx.encoder.preset)?;
                     match &reference {
                         None => {
-                            let matched = matched(video, ctx.encoder.preset)?;
                             let timescale = timescale_for(video, layout.fps);
                             reference = Some(Reference { item: i, name: &clip.source.written, matched, sets, timescale });
                             Ok((info, video))
@@ -231,7 +233,7 @@ impl<'a> Smart<'a> {
         }
         let mut jobs = segments::audio_jobs(ctx, &mut identities, &mut warnings);
         let audio_id = jobs.last().map(|j| j.id.clone()).expect("an audio job");
-        let join = segments::join_job(ctx, &parts, &audio_id, reference.timescale, "copied and re-encoded parts");
+        let join = segments::join_job(ctx, &parts, &audio_id, reference.timescale, "copied and re-encoded parts", InputKind::ConcatParts);
         jobs.extend(video_jobs);
         let final_job = join.id.clone();
         jobs.push(join);
