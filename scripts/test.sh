@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: the whole suite, lints, the format check and the wasm build
 # of the core, then the Node package's tests. Installs what it needs (ffmpeg, a font, the
-# wasm32 target, Node, the opentimelineio Python package) on first run.
+# wasm32 target, Node, Chromium, the opentimelineio Python package) on first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,8 @@ bash scripts/setup.sh --test
 cargo build --quiet -p reel-core --target wasm32-unknown-unknown
 cargo fmt --all --check
 cargo clippy --quiet --workspace --all-targets -- -D warnings
+# The player the smart-render tests drive Chromium with (playwright-core, no browser download).
+(cd crates/reel-cli/tests/chromium && npm ci --no-audit --no-fund --loglevel=error)
 cargo test --workspace
 
 # The Node package (packages/reel-node): its generated types must match the Rust types, and

@@ -133,9 +133,12 @@ fn chromium_player() -> PathBuf {
     dir.join("play.mjs")
 }
 
+/// The frame identities an export should show, as [`expected_frames`] gives them.
+type Expected = [Option<(u8, u32)>];
+
 /// Plays each file to its end in headless Chromium and asserts it presented every frame,
 /// each showing the expected source frame (read from a canvas), without a media error.
-fn assert_plays_in_chromium(cases: &[(&Path, &[Option<(u8, u32)>])]) {
+fn assert_plays_in_chromium(cases: &[(&Path, &Expected)]) {
     let spec = tempfile::NamedTempFile::new().expect("temp file");
     let files: Vec<Value> = cases.iter().map(|(p, e)| serde_json::json!({"path": p, "frames": e.len()})).collect();
     std::fs::write(spec.path(), serde_json::json!({ "files": files }).to_string()).expect("write spec");

@@ -189,7 +189,7 @@ pub fn clip(spec: &ClipSpec) -> PathBuf {
                 }
             }
             Codec::Hevc => {
-                let open = if spec.open_gop { 1 } else { 0 };
+                let open = i32::from(spec.open_gop);
                 args.extend(["-c:v".into(), "libx265".into(), "-preset".into(), "veryfast".into(), "-crf".into(), "24".into()]);
                 args.extend(["-x265-params".into(), format!("log-level=error:open-gop={open}:scenecut=0"), "-tag:v".into(), "hvc1".into()]);
             }

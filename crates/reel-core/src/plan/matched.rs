@@ -134,7 +134,7 @@ fn x264_params(options: &str) -> Result<Vec<String>, String> {
             "psy_rd" => push("psy-rd", &value.replace(':', ",")),
             "b_pyramid" => push("b-pyramid", ["none", "strict", "normal"].get(value.parse::<usize>().unwrap_or(2)).unwrap_or(&"normal")),
             "direct" => {
-                push("direct", ["none", "spatial", "temporal", "auto"].get(value.parse::<usize>().unwrap_or(1)).unwrap_or(&"spatial"))
+                push("direct", ["none", "spatial", "temporal", "auto"].get(value.parse::<usize>().unwrap_or(1)).unwrap_or(&"spatial"));
             }
             "deblock" => {
                 // enabled:alpha:beta

@@ -163,10 +163,10 @@ impl<'a> Smart<'a> {
         let total = ctx.layout.frames;
         let copied = self.copied();
         let share = copied as f64 / total.max(1) as f64;
-        let copies = self.spans.iter().filter(|s| matches!(s.way, Way::Copy { .. })).count();
+        let copy_stretches = self.spans.iter().filter(|s| matches!(s.way, Way::Copy { .. })).count();
         let renders = self.spans.iter().filter(|s| s.way == Way::Render).count();
         let mut why = vec![format!(
-            "{copied} of {total} frames ({:.0} %) are copied in whole GOPs from their sources ({copies} stretch(es)); {} frames in {renders} stretch(es) around cuts, under overlays and where a source does not match are re-encoded with video[{}]'s own {} settings, so every part shares its parameter sets; audio rendered once",
+            "{copied} of {total} frames ({:.0} %) are copied in whole GOPs from their sources ({copy_stretches} stretch(es)); {} frames in {renders} stretch(es) around cuts, under overlays and where a source does not match are re-encoded with video[{}]'s own {} settings, so every part shares its parameter sets; audio rendered once",
             share * 100.0,
             total - copied,
             r.item,

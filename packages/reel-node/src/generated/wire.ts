@@ -49,6 +49,7 @@ export interface ReelWire {
   ErrorEvent?: ErrorEvent;
   ExitCode?: ExitCode;
   ExportReport?: ExportReport;
+  FrameStats?: FrameStats;
   MessageEvent?: MessageEvent;
   PlanEvent?: PlanEvent;
   Problem?: Problem;
@@ -80,7 +81,7 @@ export interface PlanEvent {
   encoder?: string | null;
   jobs: number;
   /**
-   * `copy`, `segments` or `single_pass`.
+   * `copy`, `smart`, `segments` or `single_pass`.
    */
   strategy: string;
 }
@@ -152,6 +153,10 @@ export interface ExportReport {
    */
   fallback?: string | null;
   fps: string;
+  /**
+   * How the output's video frames were made: copied from the sources, rendered, or taken from the segment cache (a smart render copies most and renders the rest).
+   */
+  frames?: FrameStats | null;
   height: number;
   jobs: number;
   output: string;
@@ -174,7 +179,7 @@ export interface ExportReport {
    */
   speed: number;
   /**
-   * `copy`, `segments` or `single_pass`.
+   * `copy`, `smart`, `segments` or `single_pass`.
    */
   strategy: string;
   /**
@@ -182,6 +187,34 @@ export interface ExportReport {
    */
   timings: StageTimings;
   width: number;
+}
+/**
+ * How an export's video frames were made.
+ *
+ * This interface was referenced by `ReelWire`'s JSON-Schema
+ * via the `definition` "FrameStats".
+ */
+export interface FrameStats {
+  /**
+   * Frames of parts taken from the segment cache (rendered by an earlier export).
+   */
+  cached: number;
+  /**
+   * Frames whose packets were copied from a source without decoding.
+   */
+  copied: number;
+  /**
+   * `copied / total`, 0 to 1.
+   */
+  copied_share: number;
+  /**
+   * Frames decoded, filtered and encoded by this export.
+   */
+  rendered: number;
+  /**
+   * Video frames in the output.
+   */
+  total: number;
 }
 /**
  * What an export cost in CPU and memory, split between reel's own process and the ffmpeg/ffprobe processes it ran (reel only plans and watches: nearly all the work should be ffmpeg's).
