@@ -114,6 +114,7 @@ fn rendered(w: &Workload, enc: &Encoding, path: PathBuf) -> Workload {
         duration: w.duration(),
         sample_rate: enc.sample_rate,
         channels: enc.channels,
+        gop: w.output.fps,
     };
     Workload { clips: vec![Clip { source, in_s: 0.0, out_s: w.duration() }], overlays: Vec::new(), ..w.clone() }
 }

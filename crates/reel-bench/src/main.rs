@@ -31,7 +31,7 @@ struct Args {
     #[arg(long)]
     quick: bool,
     /// Run one workload only.
-    #[arg(long, value_name = "NAME", value_parser = ["copy", "overlay", "mixed", "long-source", "plan-10k"])]
+    #[arg(long, value_name = "NAME", value_parser = ["copy", "overlay", "mixed", "long-source", "smart-cut", "smart-overlay", "plan-10k"])]
     only: Option<String>,
     /// Where to write the results as JSON [default: target/reel-bench/results.json].
     #[arg(long, value_name = "PATH")]
@@ -95,6 +95,8 @@ fn run(args: &Args) -> Result<(), String> {
             "copy" => workload::copy(scale, &media, false),
             "overlay" => workload::overlay(scale, &media),
             "mixed" => workload::mixed(scale, &media),
+            "smart-cut" => workload::smart_cut(scale, &media),
+            "smart-overlay" => workload::smart_overlay(scale, &media),
             _ => workload::long_source(&media),
         };
         let sources: Vec<&Path> = w.clips.iter().map(|c| c.source.path.as_path()).collect();
@@ -145,7 +147,13 @@ fn plan_for(tools: &Tools, w: &Workload, dir: &Path) -> Result<(PathBuf, reel_co
 /// reel and each reference on one workload, `runs` times, interleaved.
 fn bench_workload(tools: &Tools, w: &Workload, dir: &Path, runs: u32) -> Result<WorkloadResult, String> {
     let (timeline, plan) = plan_for(tools, w, dir)?;
-    let enc = Encoding::from_plan(&plan)?;
+    // The references encode as reel's single pass would (a smart plan re-encodes with the
+    // source's own settings, and only some frames).
+    let enc = if plan.strategy.as_str() == "smart" {
+        Encoding::from_plan(&parse_plan(&tools.reel_plan_as(&timeline, "single_pass")?)?)?
+    } else {
+        Encoding::from_plan(&plan)?
+    };
     let reel_output = dir.join("reel.mp4");
     let references: Vec<_> = w.references.iter().map(|(m, _)| reference(*m, w, &enc, dir, &reel_output)).collect();
     let mut reel_runs: Vec<Measured<reel_wire::ExportReport>> = Vec::new();
@@ -185,6 +193,7 @@ fn bench_workload(tools: &Tools, w: &Workload, dir: &Path, runs: u32) -> Result<
                 cpu_ratio: reel.timing.cpu / timing.cpu,
                 timing,
                 target: *target,
+                size_bytes: std::fs::metadata(&r.output).ok().map(|m| m.len()),
             }
         })
         .collect();
@@ -218,6 +227,8 @@ fn reel_result(w: &Workload, runs: &[Measured<reel_wire::ExportReport>]) -> Resu
         cpu_share: share(&worst),
         reel_peak_rss: usage.iter().map(|u| u.reel_peak_rss).max().unwrap_or(0),
         ffmpeg_peak_rss: usage.iter().map(|u| u.ffmpeg_peak_rss).max().unwrap_or(0),
+        size_bytes: last.size_bytes,
+        copied_share: last.frames.as_ref().map(|f| f.copied_share),
     })
 }
 

@@ -106,6 +106,11 @@ impl Tools {
         self.reel(&["plan", &timeline.display().to_string(), "--json"])
     }
 
+    /// `reel plan TIMELINE --json --strategy STRATEGY`.
+    pub fn reel_plan_as(&self, timeline: &Path, strategy: &str) -> Result<Vec<u8>, String> {
+        self.reel(&["plan", &timeline.display().to_string(), "--json", "--strategy", strategy])
+    }
+
     /// A file's duration (the container's) and number of video frames (packets counted,
     /// nothing decoded).
     pub fn duration_and_frames(&self, path: &Path) -> Result<(f64, u64), String> {

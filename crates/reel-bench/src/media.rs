@@ -22,6 +22,8 @@ pub struct Source {
     pub duration: f64,
     pub sample_rate: u32,
     pub channels: u32,
+    /// Frames from one keyframe to the next (a second's worth unless said otherwise).
+    pub gop: u32,
 }
 
 impl Source {
@@ -34,18 +36,27 @@ impl Source {
         (sample_rate, channels): (u32, u32),
     ) -> Self {
         let name = format!("{pattern}-{width}x{height}-{fps}fps-{duration}s-{sample_rate}x{channels}-noise{NOISE}.mp4");
-        Self { path: dir.join(name), pattern, width, height, fps, duration, sample_rate, channels }
+        Self { path: dir.join(name), pattern, width, height, fps, duration, sample_rate, channels, gop: fps }
+    }
+
+    /// The same source with a keyframe every `seconds` instead of every second.
+    fn with_gop_seconds(mut self, seconds: u32) -> Self {
+        self.gop = self.fps * seconds;
+        let name = self.path.file_name().map(|n| n.to_string_lossy().replace(".mp4", &format!("-gop{seconds}s.mp4"))).unwrap_or_default();
+        self.path.set_file_name(name);
+        self
     }
 
     /// The ffmpeg arguments that write it to `out`: x264 `veryfast` CRF 20 with a closed
-    /// keyframe every second (`-g` = fps, no scene-cut keyframes), AAC 128k, faststart.
+    /// keyframe every second (`-g` = fps, or every `gop` frames; no scene-cut keyframes),
+    /// AAC 128k, faststart.
     fn generate_args(&self, out: &Path) -> Vec<String> {
         let video = format!(
             "{}=s={}x{}:r={}:d={},format=yuv420p,noise=alls={NOISE}:allf=t",
             self.pattern, self.width, self.height, self.fps, self.duration
         );
         let audio = format!("sine=frequency=440:beep_factor=4:sample_rate={}:duration={}", self.sample_rate, self.duration);
-        let gop = self.fps.to_string();
+        let gop = self.gop.to_string();
         let args = [
             "-f",
             "lavfi",
@@ -89,6 +100,9 @@ pub struct Media {
     pub a: Source,
     /// A second main-size 30 fps source with another pattern (copy workload).
     pub b: Source,
+    /// `a` and `b` with a keyframe every 2 seconds (smart-cut workload).
+    pub a2: Source,
+    pub b2: Source,
     /// Smaller landscape at 60 fps (mixed workload).
     pub sd60: Source,
     /// Portrait at 30 fps with 44.1 kHz mono audio (mixed workload).
@@ -116,6 +130,8 @@ impl Media {
         Self {
             a: Source::new(dir, "testsrc2", scale.hd, 30, d, stereo),
             b: Source::new(dir, "testsrc", scale.hd, 30, d, stereo),
+            a2: Source::new(dir, "testsrc2", scale.hd, 30, d, stereo).with_gop_seconds(2),
+            b2: Source::new(dir, "testsrc", scale.hd, 30, d, stereo).with_gop_seconds(2),
             sd60: Source::new(dir, "testsrc2", scale.sd, 60, third, stereo),
             portrait: Source::new(dir, "testsrc2", scale.portrait, 30, third, (44_100, 1)),
             long: Source::new(dir, "testsrc2", (64, 36), 30, scale.long, stereo),
@@ -129,11 +145,14 @@ impl Media {
     pub fn generate(&self, tools: &Tools, workloads: &[&str]) -> Result<(), String> {
         let needs = |names: &[&str]| workloads.iter().any(|w| names.contains(w));
         let mut sources = Vec::new();
-        if needs(&["copy", "overlay", "mixed", crate::workload::PLAN_WORKLOAD]) {
+        if needs(&["copy", "overlay", "smart-overlay", "mixed", crate::workload::PLAN_WORKLOAD]) {
             sources.push(&self.a);
         }
         if needs(&["copy", crate::workload::PLAN_WORKLOAD]) {
             sources.push(&self.b);
+        }
+        if needs(&["smart-cut"]) {
+            sources.extend([&self.a2, &self.b2]);
         }
         if needs(&["mixed"]) {
             sources.extend([&self.sd60, &self.portrait]);
@@ -147,7 +166,7 @@ impl Media {
                 tools.ffmpeg(&s.generate_args(tmp))
             })?;
         }
-        if needs(&["overlay"]) {
+        if needs(&["overlay", "smart-overlay"]) {
             for (path, pattern) in [(&self.logo, LOGO), (&self.badge, BADGE)] {
                 cached(path, |tmp| {
                     tools.ffmpeg(

@@ -61,6 +61,10 @@ pub struct ReelResult {
     pub cpu_share: f64,
     pub reel_peak_rss: u64,
     pub ffmpeg_peak_rss: u64,
+    /// Bytes of reel's output.
+    pub size_bytes: u64,
+    /// The share of the output's frames copied from the sources (reel's report).
+    pub copied_share: Option<f64>,
 }
 
 /// One reference on one workload.
@@ -75,6 +79,8 @@ pub struct ReferenceResult {
     /// The same for CPU seconds: less disturbed by other work on the machine.
     pub cpu_ratio: f64,
     pub target: Option<Target>,
+    /// Bytes of the method's output.
+    pub size_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -282,6 +288,22 @@ pub fn render(r: &Results) -> String {
             ]));
         }
         out.push_str(&columns(&rows));
+        let smart: Vec<&WorkloadResult> = r.workloads.iter().filter(|w| w.reel.strategy == "smart").collect();
+        if !smart.is_empty() {
+            out.push_str("\nsmart render: frames copied, and output size against the single pass\n");
+            let mut rows = vec![row(&["workload", "frames copied", "reel output", "single pass output", "reel/it size"])];
+            for w in smart {
+                let single = w.references.iter().find(|x| x.method == Method::SinglePass).and_then(|x| x.size_bytes);
+                rows.push(row(&[
+                    &w.name,
+                    &w.reel.copied_share.map_or("?".to_owned(), |c| format!("{:.1}%", c * 100.0)),
+                    &mb(w.reel.size_bytes),
+                    &single.map_or("?".to_owned(), mb),
+                    &single.map_or("?".to_owned(), |s| format!("{:.3}", w.reel.size_bytes as f64 / s.max(1) as f64)),
+                ]));
+            }
+            out.push_str(&columns(&rows));
+        }
     }
 
     if let Some(e) = &r.exactness {

@@ -149,6 +149,9 @@ pub struct Workload {
     pub clips: Vec<Clip>,
     pub overlays: Vec<Overlay>,
     pub output: Output,
+    /// The output keeps the first clip's size and rate (`"source"`), which lets reel copy
+    /// from sources of that format; `output` then says what that is.
+    pub source_format: bool,
     /// The strategy reel must choose; anything else stops the bench.
     pub strategy: &'static str,
     /// The references, each with reel's target against it (if any).
@@ -156,7 +159,7 @@ pub struct Workload {
 }
 
 /// The workloads that export, in the order they run.
-pub const EXPORT_WORKLOADS: [&str; 4] = ["copy", "overlay", "mixed", "long-source"];
+pub const EXPORT_WORKLOADS: [&str; 6] = ["copy", "overlay", "mixed", "long-source", "smart-cut", "smart-overlay"];
 /// The planning-only workload.
 pub const PLAN_WORKLOAD: &str = "plan-10k";
 
@@ -198,7 +201,11 @@ impl Workload {
                 }
             })
             .collect();
-        let output = json!({ "width": self.output.width, "height": self.output.height, "fps": self.output.fps, "preset": "preview", "encoder": "cpu" });
+        let output = if self.source_format {
+            json!({ "width": "source", "height": "source", "fps": "source", "preset": "preview", "encoder": "cpu" })
+        } else {
+            json!({ "width": self.output.width, "height": self.output.height, "fps": self.output.fps, "preset": "preview", "encoder": "cpu" })
+        };
         json!({ "reel": 1, "output": output, "video": video, "overlays": overlays })
     }
 
@@ -259,6 +266,7 @@ pub fn copy(scale: Scale, media: &Media, off_keyframe: bool) -> Workload {
         clips,
         overlays: Vec::new(),
         output: Output { width, height, fps: 30 },
+        source_format: false,
         strategy: "copy",
         references: vec![(Method::ByteCopy, None), (Method::ConcatCopy, Some(Target { max: 1.1, strict: false }))],
     }
@@ -286,6 +294,7 @@ pub fn overlay(scale: Scale, media: &Media) -> Workload {
         clips: vec![Clip { source: media.a.clone(), in_s: 0.0, out_s: d }],
         overlays,
         output: Output { width, height, fps: 30 },
+        source_format: false,
         strategy: "single_pass",
         references: vec![
             (Method::SinglePass, Some(Target { max: 1.05, strict: false })),
@@ -310,6 +319,7 @@ pub fn mixed(scale: Scale, media: &Media) -> Workload {
         clips: vec![clip(&media.sd60, 1.0), clip(&media.a, 2.0), clip(&media.portrait, 0.5)],
         overlays: Vec::new(),
         output: Output { width, height, fps: 60 },
+        source_format: false,
         strategy: "single_pass",
         references: vec![(Method::SinglePass, Some(Target { max: 1.05, strict: false }))],
     }
@@ -332,8 +342,52 @@ pub fn long_source(media: &Media) -> Workload {
         clips: vec![Clip { source: s.clone(), in_s: 0.0, out_s: 10.0 }],
         overlays: Vec::new(),
         output: Output { width: s.width, height: s.height, fps: s.fps },
+        source_format: false,
         strategy: "copy",
         references: vec![(Method::ConcatCopy, None)],
+    }
+}
+
+/// Same-format cuts with every in- and out-point off a keyframe, from sources with a
+/// keyframe every 2 seconds: five pieces alternating between two sources (two in quick
+/// mode, whose pieces are shorter), each in-point half a second or a second and a half
+/// past a keyframe. A copy cannot be exact; reel must choose `smart` and re-encode only
+/// the partial GOPs at the cuts.
+pub fn smart_cut(scale: Scale, media: &Media) -> Workload {
+    let pieces = if scale.duration >= 30.0 { 5_u32 } else { 2 };
+    let piece = (scale.duration / f64::from(pieces)).round();
+    let span = scale.duration - piece;
+    let clips = (0..pieces)
+        .map(|i| {
+            let source = if i % 2 == 0 { media.a2.clone() } else { media.b2.clone() };
+            let in_s = (f64::from(7 * i) % span).floor() + 0.5;
+            Clip { source, in_s, out_s: in_s + piece }
+        })
+        .collect();
+    let (width, height) = scale.hd;
+    Workload {
+        name: "smart-cut",
+        about: format!("{pieces} cuts off keyframes from two {width}x{height}p30 sources with 2 s GOPs, same format as the output"),
+        clips,
+        overlays: Vec::new(),
+        output: Output { width, height, fps: 30 },
+        source_format: true,
+        strategy: "smart",
+        references: vec![(Method::SinglePass, Some(Target { max: 0.2, strict: false }))],
+    }
+}
+
+/// The overlay workload with the output in the source's format (`"source"` size and
+/// rate): reel must choose `smart` and copy the GOPs no overlay touches.
+pub fn smart_overlay(scale: Scale, media: &Media) -> Workload {
+    let w = overlay(scale, media);
+    Workload {
+        name: "smart-overlay",
+        about: format!("{} in the source's format", w.about),
+        source_format: true,
+        strategy: "smart",
+        references: vec![(Method::SinglePass, Some(Target { max: 0.75, strict: false }))],
+        ..w
     }
 }
 
@@ -369,6 +423,23 @@ mod tests {
                 assert!(c.in_s >= 0.0 && c.out_s <= c.source.duration, "{c:?}");
                 assert_eq!(c.in_s.fract() != 0.0, off, "{c:?}");
             }
+        }
+    }
+
+    #[test]
+    fn smart_cuts_are_all_off_keyframes_of_two_second_gops() {
+        for quick in [true, false] {
+            let scale = Scale::new(quick);
+            let w = smart_cut(scale, &media());
+            assert!((w.duration() - scale.duration).abs() < 1e-9);
+            for c in &w.clips {
+                assert_eq!(c.source.gop, 60, "{c:?}");
+                for t in [c.in_s, c.out_s] {
+                    assert!((t % 2.0).abs() > 0.1, "{t} is on a keyframe");
+                }
+                assert!(c.in_s >= 0.0 && c.out_s <= c.source.duration, "{c:?}");
+            }
+            assert_eq!(w.timeline()["output"]["width"], "source");
         }
     }
 
