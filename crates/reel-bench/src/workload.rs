@@ -430,7 +430,7 @@ mod tests {
     fn smart_cuts_are_all_off_keyframes_of_two_second_gops() {
         for quick in [true, false] {
             let scale = Scale::new(quick);
-            let w = smart_cut(scale, &media());
+            let w = smart_cut(scale, &Media::new(std::path::Path::new("/m"), scale));
             assert!((w.duration() - scale.duration).abs() < 1e-9);
             for c in &w.clips {
                 assert_eq!(c.source.gop, 60, "{c:?}");
