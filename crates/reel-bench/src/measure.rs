@@ -87,7 +87,9 @@ impl Tools {
         run(Command::new(&self.reel).args(args))
     }
 
-    /// `reel export TIMELINE -o OUT --overwrite --json --progress none`.
+    /// `reel export TIMELINE -o OUT --overwrite --json --progress none --no-cache`: every
+    /// run does the whole work (a run reusing the parts an earlier run left in the segment
+    /// cache would not be measuring an export).
     pub fn reel_export(&self, timeline: &Path, output: &Path) -> Result<Vec<u8>, String> {
         self.reel(&[
             "export",
@@ -98,17 +100,18 @@ impl Tools {
             "--json",
             "--progress",
             "none",
+            "--no-cache",
         ])
     }
 
-    /// `reel plan TIMELINE --json`.
+    /// `reel plan TIMELINE --json --no-cache` (the plan the export will run).
     pub fn reel_plan(&self, timeline: &Path) -> Result<Vec<u8>, String> {
-        self.reel(&["plan", &timeline.display().to_string(), "--json"])
+        self.reel(&["plan", &timeline.display().to_string(), "--json", "--no-cache"])
     }
 
-    /// `reel plan TIMELINE --json --strategy STRATEGY`.
+    /// `reel plan TIMELINE --json --no-cache --strategy STRATEGY`.
     pub fn reel_plan_as(&self, timeline: &Path, strategy: &str) -> Result<Vec<u8>, String> {
-        self.reel(&["plan", &timeline.display().to_string(), "--json", "--strategy", strategy])
+        self.reel(&["plan", &timeline.display().to_string(), "--json", "--no-cache", "--strategy", strategy])
     }
 
     /// A file's duration (the container's) and number of video frames (packets counted,

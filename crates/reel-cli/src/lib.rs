@@ -99,7 +99,7 @@ pub enum CacheAction {
 /// How `export` and `plan` may make the export.
 #[derive(Debug, clap::Args, Default)]
 pub struct PlanFlags {
-    /// auto (the cheapest correct one), copy, segments or single_pass.
+    /// auto (the cheapest correct one), copy, smart, segments or single_pass.
     #[arg(long, value_name = "STRATEGY", default_value = "auto")]
     pub strategy: String,
     /// How many encodes may run at once (default: from the cores and the output size).
