@@ -15,6 +15,11 @@ pub struct MediaInfo {
     /// Container start time in seconds (what `-ss` is relative to).
     pub start_time: Option<f64>,
     pub size: Option<u64>,
+    /// When the file was last modified, nanoseconds since the Unix epoch, as the file
+    /// system said when it was probed (the engine fills it in; part of the identity that
+    /// cache keys and the end-of-export source check use).
+    #[serde(default)]
+    pub modified: Option<u64>,
     pub bit_rate: Option<u64>,
     pub streams: Vec<StreamInfo>,
     /// Keyframe times of the first video stream, in seconds from `start_time`, ascending.
