@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what reel needs on Debian/Ubuntu: ffmpeg (with libx264, drawtext) and a font
-# for text overlays. Used by the demo, by CI and by a newcomer; safe to run again.
+# Installs what reel needs on Debian/Ubuntu: ffmpeg (with libx264, drawtext), a font for
+# text overlays, and Node and Chromium for the browser fallback. Used by the demo, by CI
+# and by a newcomer; safe to run again.
 set -euo pipefail
 
 need=()
@@ -8,10 +9,15 @@ command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v fc-match >/dev/null 2>&1 || need+=(fontconfig)
+# The browser fallback (packages/reel-web) and its tests: Node with npm, and Debian's
+# Chromium, which the tests drive headless (no browser is downloaded).
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "reel needs ffmpeg and ffprobe 5.1 or newer on PATH (missing: ${need[*]})." >&2
+    echo "reel needs ffmpeg and ffprobe 5.1 or newer on PATH, and Node and Chromium for its browser fallback (missing: ${need[*]})." >&2
     echo "Install them with your package manager (brew install ffmpeg, dnf install ffmpeg, winget install ffmpeg)." >&2
     exit 1
   fi

@@ -22,9 +22,10 @@
 //!   under the timeline's own `output`: no new core code. A timeline that sets its own
 //!   preset keeps it, with that preset's quality.
 //! - **Threads.** With the multi-threaded core, x264's automatic thread count crashes
-//!   @ffmpeg/core-mt 0.12.10 ("function signature mismatch") from 640x360 up, while an
-//!   explicit count works (measured to 1920x1080 with 1 to 4 threads): the runner asks for
-//!   `encoder_threads`, added as `-threads N` to each job's output options.
+//!   @ffmpeg/core-mt 0.12.10 ("function signature mismatch") from 640x360 up at presets
+//!   with lookahead (veryfast and slower; ultrafast survived to 1920x1080), while an
+//!   explicit count works at every preset (measured to 1920x1080 with 1 to 4 threads): the
+//!   runner asks for `encoder_threads`, added as `-threads N` to each job's output options.
 //! - **Text overlays.** ffmpeg.wasm is built without fontconfig, so drawtext cannot find
 //!   the font by name and fails; a timeline with text is refused with that reason.
 

@@ -8,8 +8,9 @@
 export const MT_MAX_PIXELS = 1920 * 1080;
 
 /** x264 threads with core-mt. Its automatic count crashed @ffmpeg/core-mt 0.12.10 with
- * "function signature mismatch" from 640x360 up (320x180 worked: x264 caps threads by the
- * picture height); explicit counts of 1 to 4 worked at 1920x1080. */
+ * "function signature mismatch" from 640x360 up at presets with lookahead (veryfast and
+ * slower; 320x180 worked, and so did ultrafast up to 1920x1080); explicit counts of 1 to 4
+ * worked at 1920x1080 at every preset. So the runner always gives one. */
 export const MT_THREADS_MAX = 4;
 
 /** Below this many GiB of device memory (where the browser tells), core-mt is not used: its

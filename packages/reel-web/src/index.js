@@ -60,7 +60,7 @@ let plannerReady;
  * @param {(event: {type: string, data: object}) => void} [options.onEvent] `stage`, `core`, `progress`, `warning`
  * @param {AbortSignal} [options.signal] aborting stops ffmpeg and rejects with kind `cancelled`
  * @param {"auto" | "mt" | "st"} [options.core] `auto` (default) applies the guard; `mt` skips it (for measuring); `st` forces single thread
- * @param {number | "auto"} [options.mtThreads] x264 threads with core-mt; default from the guard. `"auto"` lets x264 choose, which crashes core-mt 0.12 (for measuring the fallback)
+ * @param {number | "auto"} [options.mtThreads] x264 threads with core-mt; default from the guard. `"auto"` lets x264 choose, which crashes core-mt 0.12 at presets with lookahead from 640x360 up (for measuring the fallback)
  * @param {ReturnType<typeof defaultAssets>} [options.assets]
  * @returns {Promise<{blob: Blob, core: object, plan: object, timings: object, warnings: string[]}>}
  */
@@ -297,6 +297,8 @@ class Session {
       try {
         code = await this.watch(this.ffmpeg.exec(step.args));
       } catch (e) {
+        // A crashed thread's own report ("function signature mismatch") arrives just after.
+        await new Promise((done) => setTimeout(done, 200));
         throw this.failure(step.id, step.args, e);
       } finally {
         this.onLine = null;
