@@ -349,15 +349,21 @@ pub fn adapt(core: Plan, options: &Options, mut warnings: Vec<String>) -> WebPla
         if let Some(n) = options.encoder_threads {
             command.output_options.extend(["-threads".to_owned(), n.to_string()]);
         }
-        let mut inputs: Vec<String> = command.inputs.iter().filter(|i| i.kind != InputKind::ConcatList).map(|i| i.path.clone()).collect();
-        inputs.extend(job.links.iter().map(|l| l.target.clone()));
+        let mut inputs: Vec<String> = Vec::new();
+        let read = command.inputs.iter().filter(|i| i.kind != InputKind::ConcatList).map(|i| &i.path);
+        for path in read.chain(job.links.iter().map(|l| &l.target)) {
+            if !inputs.contains(path) {
+                inputs.push(path.clone());
+            }
+        }
+        command.output = join(work, &command.output);
         let mut args = command.to_args();
         // ffmpeg.wasm prepends `-y`; see the module's notes.
         if let Some(at) = args.iter().take_while(|a| *a != "-i").position(|a| a == "-n") {
             args.remove(at);
         }
-        let output = join(work, &command.output);
-        if command.output == plan::OUTPUT_NAME {
+        let output = command.output.clone();
+        if output == join(work, plan::OUTPUT_NAME) {
             output_path = output.clone();
         }
         steps.push(Step {

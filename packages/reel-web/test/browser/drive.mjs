@@ -8,12 +8,15 @@
 //   { "name", "isolation": bool, "timeline": TEXT, "files": [NAME, ...], "output": NAME,
 //     "core"?: "auto"|"mt"|"st", "mtThreads"?: N|"auto", "breakMt"?: bool, "cancelAtPercent"?: N,
 //     "timeout_s"?: N }
+// and, optionally, "guard": [{ "width", "height" }, ...]: sizes to ask the core guard about
+// on an isolated page, without exporting.
 // The files are served from DIR at /media/; each export's MP4 is written to the results
 // folder as NAME. Prints one JSON object: per run, what the runner reported, the wall time
 // around the whole export in the page (fetching the files, loading the core, probing,
 // planning, encoding, verifying, handing the MP4 back), and the CPU seconds every Chromium
 // process used meanwhile (from /proc: how many cores ffmpeg.wasm really kept busy).
 
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -85,14 +88,17 @@ export async function drive(spec) {
     throw new Error(`there is no Chromium at ${CHROMIUM}; install Debian's package (apt-get install chromium), which scripts/setup.sh does, or set REEL_CHROMIUM`);
   }
   fs.mkdirSync(spec.results, { recursive: true });
+  const version = execFileSync(CHROMIUM, ["--version"], { encoding: "utf8" }).trim();
   const servers = {
     true: await serve({ isolation: true, media: spec.media, results: spec.results }),
     false: await serve({ isolation: false, media: spec.media, results: spec.results }),
   };
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "reel-web-chromium-"));
   const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  const pid = browser.browser()?.process?.()?.pid ?? findBrowserPid(profile);
+  // A persistent context has no Browser object to ask: find its process by its profile.
+  const pid = findBrowserPid(profile);
   const results = [];
+  let guard = [];
   try {
     for (const run of spec.runs) {
       const page = await browser.newPage();
@@ -117,13 +123,20 @@ export async function drive(spec) {
       results.push({ name: run.name, wall, browser_cpu: cpu, cores_busy: cpu === null ? null : cpu / wall, ...result, console: consoleLines.slice(-20) });
       await page.close();
     }
+    if (spec.guard?.length) {
+      const page = await browser.newPage();
+      await page.goto(`${servers.true.url}/test/browser/page.html`);
+      await page.waitForFunction("window.pageReady === true", null, { timeout: 30_000 });
+      guard = await page.evaluate((sizes) => sizes.map(({ width, height }) => window.guardFor(width, height)), spec.guard);
+      await page.close();
+    }
   } finally {
     await browser.close();
     await servers.true.close();
     await servers.false.close();
     fs.rmSync(profile, { recursive: true, force: true });
   }
-  return { chromium: CHROMIUM, cores: os.cpus().length, runs: results };
+  return { chromium: CHROMIUM, version, cores: os.cpus().length, runs: results, guard };
 }
 
 /** The browser process: the one whose command line names this run's profile folder. */
