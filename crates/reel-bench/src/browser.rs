@@ -55,6 +55,8 @@ pub struct MethodResult {
     pub total: f64,
     /// CPU seconds over `total`.
     pub cpu: f64,
+    /// Cores the rest of the machine kept busy meanwhile (`null` where unknown).
+    pub others: Option<f64>,
     /// The core that ran, and why (wasm only).
     pub core: String,
     /// The output's duration and frames, measured with ffprobe.
@@ -143,6 +145,7 @@ pub fn bench(tools: &Tools, dir: &Path, quick: bool) -> Result<WasmResult, Strin
             export: report.timings.encode,
             total: m.wall,
             cpu: m.cpu,
+            others: m.others,
             core: format!("{} ({})", report.encoder, report.strategy),
             duration,
             frames,
@@ -169,6 +172,7 @@ pub fn bench(tools: &Tools, dir: &Path, quick: bool) -> Result<WasmResult, Strin
                 export: r["timings"]["encode"].as_f64().unwrap_or(f64::NAN),
                 total: r["wall"].as_f64().unwrap_or(f64::NAN),
                 cpu: r["browser_cpu"].as_f64().unwrap_or(f64::NAN),
+                others: r["others"].as_f64(),
                 core: format!(
                     "{}{}",
                     if core["core"] == "mt" {
@@ -220,14 +224,14 @@ pub fn render(r: &WasmResult) -> String {
         "\nnative reel against ffmpeg.wasm in headless Chromium ({}), same timelines, same settings (x264 ultrafast, quality 23)\n",
         r.chromium
     );
-    out.push_str("| timeline | method | export s | total s | speed (x realtime) | wasm/native (export) | CPU s | cores busy | core |\n");
-    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+    out.push_str("| timeline | method | export s | total s | speed (x realtime) | wasm/native (export) | CPU s | cores busy | others | core |\n");
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for t in &r.timelines {
         let native = t.methods.iter().find(|m| m.method == "native").map_or(f64::NAN, |m| m.export);
         for (i, m) in t.methods.iter().enumerate() {
             let ratio = if m.method == "native" { String::new() } else { format!("{:.1}x", m.export / native) };
             out.push_str(&format!(
-                "| {} | {} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {:.2} | {} |\n",
+                "| {} | {} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {:.2} | {} | {} |\n",
                 if i == 0 { format!("{}: {}", t.name, t.about) } else { String::new() },
                 m.method,
                 m.export,
@@ -236,13 +240,14 @@ pub fn render(r: &WasmResult) -> String {
                 ratio,
                 m.cpu,
                 m.cores_busy(),
+                m.others.map_or("?".to_owned(), |o| format!("{o:.2}")),
                 m.core
             ));
         }
     }
     for (w, h, core, reason) in &r.guard {
         out.push_str(&format!(
-            "| {w}x{h} (not exported) | wasm multi-thread | | | | | | | {} by the guard: {reason} |\n",
+            "| {w}x{h} (not exported) | wasm multi-thread | | | | | | | | {} by the guard: {reason} |\n",
             if core == "mt" { "allowed" } else { "refused" }
         ));
     }

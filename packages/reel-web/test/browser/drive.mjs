@@ -66,6 +66,12 @@ function treeCpu(root) {
   return out;
 }
 
+/** CPU seconds the whole machine has been busy since boot (/proc/stat: all but idle and iowait). */
+function machineBusy() {
+  const fields = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return fields.reduce((sum, v, i) => (i === 3 || i === 4 ? sum : sum + v), 0) / TICKS;
+}
+
 /** Samples the browser's processes every 250 ms, so one that exits mid-run still counts. */
 function cpuMeter(root) {
   const start = treeCpu(root);
@@ -108,6 +114,7 @@ export async function drive(spec) {
       await page.goto(`${servers[Boolean(run.isolation)].url}/test/browser/page.html`);
       await page.waitForFunction("window.pageReady === true", null, { timeout: 30_000 });
       const meter = pid ? cpuMeter(pid) : () => null;
+      const busy = machineBusy();
       const started = performance.now();
       const limit = (run.timeout_s ?? 600) * 1000;
       let timer;
@@ -120,7 +127,9 @@ export async function drive(spec) {
       clearTimeout(timer);
       const wall = (performance.now() - started) / 1000;
       const cpu = meter();
-      results.push({ name: run.name, wall, browser_cpu: cpu, cores_busy: cpu === null ? null : cpu / wall, ...result, console: consoleLines.slice(-20) });
+      // The cores the rest of the machine (not this browser) kept busy meanwhile.
+      const others = cpu === null ? null : Math.max(0, (machineBusy() - busy - cpu) / wall);
+      results.push({ name: run.name, wall, browser_cpu: cpu, cores_busy: cpu === null ? null : cpu / wall, others, ...result, console: consoleLines.slice(-20) });
       await page.close();
     }
     if (spec.guard?.length) {
