@@ -6,8 +6,9 @@
 //!
 //! Adding a subcommand: a variant in [`Cmd`] (with its arguments as a `clap::Args`
 //! struct), a module under `cmd/` with `pub(crate) fn run(cli: &Cli, args: &…) ->
-//! Result<(), i32>`, and an arm in `cmd::dispatch`. Helpers for every subcommand (finding
-//! ffmpeg, loading a timeline, failing with a sentence, printing to stdout) are in `cmd`.
+//! cmd::Result` (the error is `reel_engine::Error`, whose `exit_code` is the one mapping
+//! to exit codes; `cmd::dispatch` reports it), and an arm in `cmd::dispatch`. Helpers for
+//! every subcommand (finding ffmpeg, loading a timeline, printing to stdout) are in `cmd`.
 
 mod cmd;
 
@@ -217,5 +218,6 @@ pub fn run() -> Result<(), i32> {
         }
     };
     reel_engine::ffmpeg::set_verbose(cli.verbose);
+    reel_engine::process::contain_children();
     cmd::dispatch(&cli)
 }

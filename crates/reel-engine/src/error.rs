@@ -1,16 +1,21 @@
-//! Errors of the engine's operations, and the exit code each one maps to.
+//! Errors of the engine's operations, and the one mapping from an error to the process
+//! exit code (`reel_wire::exit`) and to the failure class the export log records.
 //!
 //! Each operation has its own error enum, next to it: [`FindError`] (finding ffmpeg),
 //! [`ProbeError`] (probing one file), [`LoadError`] (loading a timeline), [`DoctorError`]
-//! (checking ffmpeg), [`RunError`] (running a plan). [`ToolError`], defined here, is what
-//! running ffmpeg or ffprobe for a short query can go wrong with; the others wrap it.
-//! [`Error`] gathers them for callers that handle every operation alike, with
-//! [`Error::exit_code`] giving the process exit code from `reel_wire::exit`.
+//! (checking ffmpeg), [`RunError`] (running a plan), [`SettingsError`] (the settings file),
+//! [`LogError`] (the export log), `PlanError` (planning). [`ToolError`], defined here, is
+//! what running ffmpeg or ffprobe for a short query can go wrong with; the others wrap it.
+//! [`Error`] gathers them all: every command of the `reel` binary returns it, and
+//! [`Error::exit_code`] and [`Error::class`] are the only places that decide codes.
 
 pub use crate::doctor::DoctorError;
+pub use crate::export_log::LogError;
 pub use crate::ffmpeg::FindError;
 pub use crate::probe::{LoadError, ProbeError};
 pub use crate::run::RunError;
+pub use crate::settings::SettingsError;
+use reel_core::plan::PlanError;
 use reel_wire::exit;
 
 /// Running ffmpeg or ffprobe for a short query failed. Every variant carries the command,
@@ -44,9 +49,12 @@ fn tail(stderr: &str) -> String {
     }
 }
 
-/// Any engine error.
+/// Any error of a reel command.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The command line was wrong in a way clap could not see (a flag's value).
+    #[error("{0}")]
+    Usage(String),
     #[error(transparent)]
     Find(#[from] FindError),
     #[error(transparent)]
@@ -57,18 +65,59 @@ pub enum Error {
     Load(#[from] LoadError),
     #[error(transparent)]
     Doctor(#[from] DoctorError),
+    /// The ffmpeg found cannot make this export (too old, lacks a filter); the sentence
+    /// says what is missing and what to install.
+    #[error("{0}")]
+    FfmpegUnusable(String),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
     #[error(transparent)]
     Run(#[from] RunError),
+    #[error(transparent)]
+    Log(#[from] LogError),
+    /// A result could not be written where the user asked (stdout, a CSV file).
+    #[error("could not write {what} ({source}); check where it goes and that there is room")]
+    Write { what: String, source: std::io::Error },
+    /// This platform has no folder for something reel keeps (settings, log, cache).
+    #[error("this platform has no {what} folder for reel; set {variable} to a folder and run again")]
+    NoFolder { what: &'static str, variable: &'static str },
 }
 
 impl Error {
     /// The process exit code for this error (`reel_wire::exit`).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Self::Find(_) | Self::Tool(_) | Self::Doctor(_) => exit::ENVIRONMENT,
+            Self::Usage(_) => exit::USAGE,
+            Self::Find(_) | Self::Tool(_) | Self::Doctor(_) | Self::FfmpegUnusable(_) => exit::ENVIRONMENT,
             Self::Probe(e) => e.exit_code(),
             Self::Load(e) => e.exit_code(),
             Self::Run(e) => e.exit_code(),
+            Self::Settings(_) | Self::Plan(_) | Self::Log(_) | Self::NoFolder { .. } => exit::INVALID_INPUT,
+            Self::Write { .. } => exit::EXPORT_FAILED,
+        }
+    }
+
+    /// The kind of failure, as the export log records it: `usage`, `invalid_input`,
+    /// `environment`, `destination`, `output`, `ffmpeg`, `verify` or `cancelled`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Self::Run(e) => e.class(),
+            Self::Write { .. } => "output",
+            _ => match self.exit_code() {
+                exit::USAGE => "usage",
+                exit::ENVIRONMENT => "environment",
+                _ => "invalid_input",
+            },
+        }
+    }
+
+    /// The JSON paths and messages of the timeline problems behind this error, if any.
+    pub fn problems(&self) -> &[reel_core::timeline::Problem] {
+        match self {
+            Self::Load(e) => e.problems(),
+            _ => &[],
         }
     }
 }

@@ -18,16 +18,13 @@
 //! meaningful lines of stderr, so a failure can be reproduced by pasting the command.
 
 use crate::error::ToolError;
-use reel_core::args::shell_line;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How to install ffmpeg, appended to every "not found" message.
 pub const INSTALL_HINTS: &str = "Install ffmpeg 5.1 or newer (it includes ffprobe): Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, macOS `brew install ffmpeg`, Windows `winget install ffmpeg`; or point reel at existing binaries with --ffmpeg PATH (or REEL_FFMPEG) and --ffprobe PATH (or REEL_FFPROBE).";
@@ -314,8 +311,9 @@ pub fn failure_reason(stderr: &str) -> String {
 
 pub use self::failure_reason as first_reason;
 
-/// Runs `program` with `args` (no shell), stdin closed, killing it after `timeout`.
-/// A non-zero exit is [`ToolError::Failed`] with the command and stderr's tail.
+/// Runs `program` with `args` through the process runner ([`crate::process`]), killing it
+/// after `timeout`. A non-zero exit is [`ToolError::Failed`] with the command and stderr's
+/// tail.
 pub fn run_command(program: &Path, args: &[String], timeout: Duration) -> Result<Captured, ToolError> {
     let (stdout, stderr) = run_reading(program, args, timeout, |out| {
         let mut bytes = Vec::new();
@@ -336,68 +334,26 @@ pub fn run_reading<T: Send + 'static>(
     timeout: Duration,
     read: impl FnOnce(&mut dyn Read) -> T + Send + 'static,
 ) -> Result<(Option<T>, String), ToolError> {
-    let command = shell_line(&program.to_string_lossy(), args);
-    if verbose() {
-        eprintln!("+ {command}");
-    }
-    let mut child =
-        Command::new(program).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|source| {
-            ToolError::Spawn { program: program.display().to_string(), command: command.clone(), reason: source.to_string() }
-        })?;
-    // Pipes are read by threads that hand their results over a channel, so a grandchild
-    // that keeps a pipe open after the program ends cannot make reel wait forever.
-    let (out_tx, out_rx) = mpsc::channel();
-    let stdout = child.stdout.take();
-    std::thread::spawn(move || {
-        if let Some(mut pipe) = stdout {
-            let value = read(&mut pipe);
-            let _ = std::io::copy(&mut pipe, &mut std::io::sink());
-            let _ = out_tx.send(value);
+    let spec = crate::process::Spec { timeout: Some(timeout), ..crate::process::Spec::new(program, args) };
+    let done = crate::process::run(&spec, read, &mut || {}).map_err(|e| ToolError::Spawn {
+        program: e.program,
+        command: e.command,
+        reason: e.reason,
+    })?;
+    let command = done.command;
+    match done.ended {
+        crate::process::Ended::Exited(status) if status.success() => Ok((done.stdout, done.stderr.text)),
+        crate::process::Ended::TimedOut => {
+            Err(ToolError::Timeout { command, seconds: timeout.as_secs_f64(), stderr: done.stderr.last(STDERR_TAIL_LINES) })
         }
-    });
-    let (err_tx, err_rx) = mpsc::channel();
-    let stderr = child.stderr.take();
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut pipe) = stderr {
-            let _ = pipe.read_to_end(&mut bytes);
-        }
-        let _ = err_tx.send(String::from_utf8_lossy(&bytes).into_owned());
-    });
-    let started = Instant::now();
-    let mut pause = Duration::from_millis(1);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) => {}
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(ToolError::Spawn { program: program.display().to_string(), command, reason: e.to_string() });
-            }
-        }
-        if started.elapsed() >= timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            let stderr = err_rx.recv_timeout(PIPE_GRACE).unwrap_or_default();
-            return Err(ToolError::Timeout { command, seconds: timeout.as_secs_f64(), stderr: stderr_tail(&stderr, STDERR_TAIL_LINES) });
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(20));
-    };
-    let grace = timeout.saturating_sub(started.elapsed()).max(PIPE_GRACE);
-    let value = out_rx.recv_timeout(grace).ok();
-    let stderr = err_rx.recv_timeout(PIPE_GRACE).unwrap_or_default();
-    if status.success() {
-        Ok((value, stderr))
-    } else {
-        let status = status.code().map_or_else(|| status.to_string(), |c| format!("exit code {c}"));
-        Err(ToolError::Failed { command, status, stderr: stderr_tail(&stderr, STDERR_TAIL_LINES), full_stderr: stderr })
+        ended => Err(ToolError::Failed {
+            command,
+            status: ended.describe(),
+            stderr: done.stderr.last(STDERR_TAIL_LINES),
+            full_stderr: done.stderr.text,
+        }),
     }
 }
-
-/// How long to wait for a finished program's pipes to close.
-const PIPE_GRACE: Duration = Duration::from_secs(1);
 
 /// [`run_command`], returning stdout only.
 pub fn run_capture(program: &Path, args: &[String], timeout: Duration) -> Result<String, ToolError> {

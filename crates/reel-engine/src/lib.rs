@@ -13,6 +13,7 @@ pub mod export_log;
 pub mod ffmpeg;
 pub mod folders;
 pub mod probe;
+pub mod process;
 pub mod run;
 pub mod settings;
 pub mod usage;

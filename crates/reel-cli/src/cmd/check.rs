@@ -2,15 +2,14 @@
 //! encoding. Prints `ok: N clips, duration X s`, or every problem at its JSON path (exit 3).
 //! Structural problems are found before ffmpeg is even looked for.
 
-use super::{fail, print_json, print_out, tools};
+use super::{print_json, print_out, tools, Result};
 use crate::{CheckArgs, Cli};
 use reel_core::timeline::{Item, Timeline};
 use reel_core::validate::{fmt_s, MediaMap};
-use reel_engine::LoadError;
 use serde_json::json;
 
-pub(crate) fn run(cli: &Cli, args: &CheckArgs) -> Result<(), i32> {
-    let loaded = (|| -> Result<_, Failure> {
+pub(crate) fn run(cli: &Cli, args: &CheckArgs) -> Result {
+    let loaded = (|| -> Result<_> {
         let timeline = reel_engine::read_timeline(&args.timeline)?;
         let tools = tools(cli)?;
         Ok(reel_engine::probe_timeline(&tools.ffprobe, timeline, &args.timeline)?)
@@ -33,32 +32,12 @@ pub(crate) fn run(cli: &Cli, args: &CheckArgs) -> Result<(), i32> {
                 print_out(&format!("ok: {} clip{plural}, duration {} s\n", s.clips, fmt_s(s.duration)))
             }
         }
-        Err(Failure::Exit(code)) => Err(code),
-        Err(Failure::Load(e)) => {
+        Err(e) => {
             if args.json {
                 print_json(&json!({ "ok": false, "error": e.to_string(), "problems": e.problems() }))?;
             }
-            Err(fail(e.exit_code(), e))
+            Err(e)
         }
-    }
-}
-
-/// Why a check did not get as far as a loaded timeline.
-enum Failure {
-    /// Already reported (ffmpeg not found).
-    Exit(i32),
-    Load(LoadError),
-}
-
-impl From<i32> for Failure {
-    fn from(code: i32) -> Self {
-        Self::Exit(code)
-    }
-}
-
-impl From<LoadError> for Failure {
-    fn from(e: LoadError) -> Self {
-        Self::Load(e)
     }
 }
 

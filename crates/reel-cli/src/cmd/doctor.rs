@@ -2,21 +2,21 @@
 //! needs, and for each encoder reel knows whether it is listed and really encodes.
 //! Exits 4 when ffmpeg is missing, too old or lacks a filter reel needs.
 
-use super::{fail, print_json, print_out, tools};
+use super::{print_json, print_out, tools, Result};
 use crate::{Cli, DoctorArgs};
 use reel_engine::doctor::{self, Report, REQUIRED_FILTERS};
-use reel_wire::exit;
+use reel_engine::Error;
 
-pub(crate) fn run(cli: &Cli, args: &DoctorArgs) -> Result<(), i32> {
+pub(crate) fn run(cli: &Cli, args: &DoctorArgs) -> Result {
     let tools = tools(cli)?;
-    let report = doctor::doctor(&tools, args.refresh).map_err(|e| fail(exit::ENVIRONMENT, e))?;
+    let report = doctor::doctor(&tools, args.refresh)?;
     if args.json {
         print_json(&report)?;
     } else {
         print_out(&render(&report))?;
     }
     match report.problem() {
-        Some(problem) => Err(fail(exit::ENVIRONMENT, problem)),
+        Some(problem) => Err(Error::FfmpegUnusable(problem)),
         None => Ok(()),
     }
 }

@@ -2,9 +2,9 @@
 //! on a terminal, JSON lines for a parent process), cancel on SIGINT/SIGTERM, and a row in
 //! the export log whatever the outcome.
 
-use super::fail;
 use super::plan::make_plan;
 use super::settings::{default_output, effective, flag_settings, user_settings};
+use super::Result;
 use crate::{Cli, ExportArgs, ProgressMode};
 use reel_engine::export_log::{self, Entry, Outcome};
 use reel_engine::{RunOptions, Tools};
@@ -69,34 +69,7 @@ impl Output {
     }
 }
 
-/// Why an export stopped: the exit code, the kind (for the log) and the sentence.
-struct Failure {
-    code: i32,
-    class: &'static str,
-    message: String,
-}
-
-impl Failure {
-    fn new(code: i32, message: impl std::fmt::Display) -> Self {
-        let class = match code {
-            exit::USAGE => "usage",
-            exit::INVALID_INPUT => "invalid_input",
-            exit::ENVIRONMENT => "environment",
-            exit::DESTINATION => "destination",
-            exit::CANCELLED => "cancelled",
-            _ => "failed",
-        };
-        Self { code, class, message: message.to_string() }
-    }
-}
-
-impl From<(i32, String)> for Failure {
-    fn from((code, message): (i32, String)) -> Self {
-        Self::new(code, message)
-    }
-}
-
-pub(crate) fn run(cli: &Cli, args: &ExportArgs) -> Result<(), i32> {
+pub(crate) fn run(cli: &Cli, args: &ExportArgs) -> Result {
     let started_at = SystemTime::now();
     let started = Instant::now();
     let cancel = Arc::new(AtomicBool::new(false));
@@ -128,11 +101,11 @@ pub(crate) fn run(cli: &Cli, args: &ExportArgs) -> Result<(), i32> {
             out.emit(&Event::Done(report));
             Ok(())
         }
-        Err(f) => {
+        Err(e) => {
             if mode == ProgressMode::Jsonl {
-                out.emit(&Event::Error(ErrorEvent { message: f.message.clone(), exit_code: f.code }));
+                out.emit(&Event::Error(ErrorEvent { message: e.to_string(), exit_code: e.exit_code() }));
             }
-            Err(fail(f.code, f.message))
+            Err(e)
         }
     }
 }
@@ -158,22 +131,17 @@ fn summary(report: &ExportReport) -> String {
 
 /// Appends the export to the log. A log that cannot be written is a warning: it never
 /// fails the export.
-fn log(
-    out: &mut Output,
-    entry: &mut Entry,
-    result: &Result<ExportReport, Failure>,
-    resources: Option<&reel_wire::ResourceUsage>,
-    elapsed: f64,
-) {
+fn log(out: &mut Output, entry: &mut Entry, result: &Result<ExportReport>, resources: Option<&reel_wire::ResourceUsage>, elapsed: f64) {
     match result {
         Ok(report) => entry.add_report(report),
-        Err(f) => {
-            entry.outcome = match f.code {
+        Err(e) => {
+            let code = e.exit_code();
+            entry.outcome = match code {
                 exit::CANCELLED => Outcome::Cancelled,
                 exit::EXPORT_FAILED => Outcome::Failed,
                 _ => Outcome::Refused,
             };
-            (entry.exit_code, entry.error_class, entry.error) = (f.code, Some(f.class.to_owned()), Some(f.message.clone()));
+            (entry.exit_code, entry.error_class, entry.error) = (code, Some(e.class().to_owned()), Some(e.to_string()));
             entry.total_s = Some(elapsed);
         }
     }
@@ -186,9 +154,9 @@ fn log(
     }
 }
 
-fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Output, entry: &mut Entry) -> Result<ExportReport, Failure> {
+fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Output, entry: &mut Entry) -> Result<ExportReport> {
     let started = Instant::now();
-    let settings = flag_settings(&args.settings).map_err(|m| Failure::new(exit::USAGE, m)).and_then(|flags| Ok((flags, user_settings()?)));
+    let settings = flag_settings(&args.settings).and_then(|flags| Ok((flags, user_settings()?)));
     // `start` is always the first event, even when the settings are refused.
     let destination = match (&args.output, &settings) {
         (Some(given), _) => given.clone(),
@@ -201,9 +169,9 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
         output: destination.display().to_string(),
     }));
     let (flags, file) = settings?;
-    let tools = Tools::find(cli.ffmpeg.as_deref(), cli.ffprobe.as_deref()).map_err(|e| Failure::new(exit::ENVIRONMENT, e))?;
+    let tools = Tools::find(cli.ffmpeg.as_deref(), cli.ffprobe.as_deref())?;
     out.emit(&Event::Stage(StageEvent { stage: "probe".to_owned() }));
-    let (timeline, media) = reel_engine::load_timeline(&tools, &args.timeline).map_err(|e| Failure::new(e.exit_code(), e))?;
+    let (timeline, media) = reel_engine::load_timeline(&tools, &args.timeline)?;
     entry.timeline_hash = Some(export_log::timeline_hash(&timeline));
     let probe = started.elapsed().as_secs_f64();
     out.emit(&Event::Stage(StageEvent { stage: "plan".to_owned() }));
@@ -222,9 +190,5 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     }
     let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel) };
     let timings = StageTimings { probe, plan: plan_time, total: probe + plan_time, ..StageTimings::default() };
-    reel_engine::run_plan(&plan, &tools, &destination, &options, timings, &mut |e| out.emit(&e)).map_err(|e| Failure {
-        code: e.exit_code(),
-        class: e.class(),
-        message: e.to_string(),
-    })
+    Ok(reel_engine::run_plan(&plan, &tools, &destination, &options, timings, &mut |e| out.emit(&e))?)
 }

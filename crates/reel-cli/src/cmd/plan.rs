@@ -3,31 +3,29 @@
 //! prints the whole plan as data.
 
 use super::settings::{effective, flag_settings, user_settings};
-use super::{fail, load, print_json, print_out, tools};
+use super::{load, print_json, print_out, tools, Result};
 use crate::{Cli, PlanArgs};
 use reel_core::plan::Plan;
 use reel_core::timeline::{OutputSettings, Timeline};
 use reel_core::validate::MediaMap;
-use reel_engine::{doctor, Tools};
-use reel_wire::exit;
+use reel_engine::{doctor, Error, Tools};
 
-/// Plans an export of a loaded timeline with the effective settings. Errors are
-/// `(exit code, sentence)`.
-pub(crate) fn make_plan(tools: &Tools, timeline: &Timeline, media: &MediaMap, settings: &OutputSettings) -> Result<Plan, (i32, String)> {
-    let report = doctor::doctor(tools, false).map_err(|e| (exit::ENVIRONMENT, e.to_string()))?;
+/// Plans an export of a loaded timeline with the effective settings.
+pub(crate) fn make_plan(tools: &Tools, timeline: &Timeline, media: &MediaMap, settings: &OutputSettings) -> Result<Plan> {
+    let report = doctor::doctor(tools, false)?;
     if let Some(problem) = report.problem() {
-        return Err((exit::ENVIRONMENT, problem));
+        return Err(Error::FfmpegUnusable(problem));
     }
-    reel_core::plan::plan(timeline, media, settings, &report.capabilities()).map_err(|e| (exit::INVALID_INPUT, e.to_string()))
+    Ok(reel_core::plan::plan(timeline, media, settings, &report.capabilities())?)
 }
 
-pub(crate) fn run(cli: &Cli, args: &PlanArgs) -> Result<(), i32> {
-    let flags = flag_settings(&args.output).map_err(|m| fail(exit::USAGE, m))?;
-    let file = user_settings().map_err(|(code, m)| fail(code, m))?;
+pub(crate) fn run(cli: &Cli, args: &PlanArgs) -> Result {
+    let flags = flag_settings(&args.output)?;
+    let file = user_settings()?;
     let tools = tools(cli)?;
     let (timeline, media) = load(&tools, &args.timeline)?;
     let settings = effective(&flags, &timeline.output, &file);
-    let plan = make_plan(&tools, &timeline, &media, &settings).map_err(|(code, m)| fail(code, m))?;
+    let plan = make_plan(&tools, &timeline, &media, &settings)?;
     if args.json {
         return print_json(&plan);
     }

@@ -1,7 +1,7 @@
 //! `reel probe FILE`: what reel knows about a media file, from one ffprobe run: the
 //! container, every stream, and the keyframes, as a table or as JSON (`MediaInfo`).
 
-use super::{fail, print_json, print_out, tools};
+use super::{print_json, print_out, tools, Result};
 use crate::{Cli, ProbeArgs};
 use reel_core::media::{MediaInfo, StreamInfo, StreamKind};
 use reel_core::time::format_clock;
@@ -10,9 +10,9 @@ use reel_core::validate::fmt_s;
 /// How many keyframe times the table shows.
 const KEYFRAMES_SHOWN: usize = 10;
 
-pub(crate) fn run(cli: &Cli, args: &ProbeArgs) -> Result<(), i32> {
+pub(crate) fn run(cli: &Cli, args: &ProbeArgs) -> Result {
     let tools = tools(cli)?;
-    let info = reel_engine::probe(&tools.ffprobe, &args.file).map_err(|e| fail(e.exit_code(), e))?;
+    let info = reel_engine::probe(&tools.ffprobe, &args.file)?;
     if args.json {
         print_json(&info)
     } else {

@@ -2,6 +2,6 @@
 
 use super::print_json;
 
-pub(crate) fn run() -> Result<(), i32> {
+pub(crate) fn run() -> super::Result {
     print_json(&schemars::schema_for!(reel_core::timeline::TimelineFile))
 }

@@ -5,18 +5,22 @@
 //! default. [`effective`] is what `export` and `plan` use, so `reel settings TIMELINE
 //! --preset draft` shows exactly what an export with the same arguments would use.
 
-use super::{fail, print_json, print_out};
+use super::{print_json, print_out, Result};
 use crate::{Cli, OutputFlags, SettingsArgs};
 use reel_core::timeline::{Dimension, FrameRateSetting, OutputSettings, Preset, VideoCodec};
 use reel_engine::settings::{self, Settings};
-use reel_wire::exit;
+use reel_engine::Error;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// Turns the override flags into output settings; a bad value is a usage error.
-pub(crate) fn flag_settings(f: &OutputFlags) -> Result<OutputSettings, String> {
+pub(crate) fn flag_settings(f: &OutputFlags) -> Result<OutputSettings> {
+    flag_values(f).map_err(Error::Usage)
+}
+
+fn flag_values(f: &OutputFlags) -> std::result::Result<OutputSettings, String> {
     let bad = |flag: &str, value: &str, expected: &str| format!("--{flag} {value:?} is not {expected}");
-    let dim = |flag: &str, v: &Option<String>| -> Result<Option<Dimension>, String> {
+    let dim = |flag: &str, v: &Option<String>| -> std::result::Result<Option<Dimension>, String> {
         v.as_deref()
             .map(|s| match s {
                 "source" => Ok(Dimension::Source),
@@ -71,8 +75,8 @@ pub(crate) fn flag_settings(f: &OutputFlags) -> Result<OutputSettings, String> {
 }
 
 /// The user's settings file; a broken one is exit 3 with its line.
-pub(crate) fn user_settings() -> Result<Settings, (i32, String)> {
-    settings::load().map_err(|e| (exit::INVALID_INPUT, e.to_string()))
+pub(crate) fn user_settings() -> Result<Settings> {
+    Ok(settings::load()?)
 }
 
 /// The settings an export uses: flags over the timeline over the settings file (the
@@ -91,14 +95,14 @@ pub(crate) fn default_output(timeline: &Path, file: &Settings) -> PathBuf {
     }
 }
 
-pub(crate) fn run(_cli: &Cli, args: &SettingsArgs) -> Result<(), i32> {
+pub(crate) fn run(_cli: &Cli, args: &SettingsArgs) -> Result {
     if args.init {
         return init();
     }
-    let file = user_settings().map_err(|(code, message)| fail(code, message))?;
-    let flags = flag_settings(&args.output).map_err(|m| fail(exit::USAGE, m))?;
+    let file = user_settings()?;
+    let flags = flag_settings(&args.output)?;
     let timeline = match &args.timeline {
-        Some(path) => Some(reel_engine::read_timeline(path).map_err(|e| fail(e.exit_code(), e))?),
+        Some(path) => Some(reel_engine::read_timeline(path)?),
         None => None,
     };
     let timeline_label = args.timeline.as_ref().map(|p| format!("timeline ({})", p.display()));
@@ -123,7 +127,7 @@ pub(crate) fn run(_cli: &Cli, args: &SettingsArgs) -> Result<(), i32> {
     if args.json {
         return print_json(&json!({
             "settings_file": { "path": file.path, "found": file.found },
-            "export_log": { "path": log, "exports": logged.and_then(Result::ok).flatten() },
+            "export_log": { "path": log, "exports": logged.and_then(std::result::Result::ok).flatten() },
             "settings": rows.iter().map(|(name, value, source)| json!({ "name": name, "value": value, "source": source })).collect::<Vec<_>>(),
         }));
     }
@@ -160,16 +164,13 @@ pub(crate) fn run(_cli: &Cli, args: &SettingsArgs) -> Result<(), i32> {
 }
 
 /// `reel settings --init`: writes a commented settings file where reel looks for one.
-fn init() -> Result<(), i32> {
+fn init() -> Result {
     let Some(path) = settings::settings_path() else {
-        return Err(fail(
-            exit::INVALID_INPUT,
-            "this platform has no config folder for reel; set REEL_CONFIG_DIR to a folder and run again",
-        ));
+        return Err(Error::NoFolder { what: "config", variable: "REEL_CONFIG_DIR" });
     };
     match settings::write_template(&path) {
         Ok(true) => print_out(&format!("wrote {}: every setting is listed there, commented out, with its default\n", path.display())),
         Ok(false) => print_out(&format!("{} already exists; it was left as it is\n", path.display())),
-        Err(e) => Err(fail(exit::INVALID_INPUT, e)),
+        Err(e) => Err(e.into()),
     }
 }

@@ -3,15 +3,15 @@
 //! often a hardware encoder fell back to software. `--json` for programs, `--export
 //! FILE.csv` for a spreadsheet.
 
-use super::{fail, print_json, print_out};
+use super::{print_json, print_out, Result};
 use crate::{Cli, StatsArgs};
 use reel_engine::export_log::{self, Group, Stats};
-use reel_wire::exit;
+use reel_engine::Error;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 /// The oldest start time counted for `--since` (RFC 3339), `None` for "all".
-fn window_start(since: &str, now: SystemTime) -> Result<Option<String>, String> {
+fn window_start(since: &str, now: SystemTime) -> std::result::Result<Option<String>, String> {
     if since == "all" {
         return Ok(None);
     }
@@ -21,15 +21,12 @@ fn window_start(since: &str, now: SystemTime) -> Result<Option<String>, String> 
     Ok(Some(humantime::format_rfc3339_seconds(start).to_string()))
 }
 
-pub(crate) fn run(_cli: &Cli, args: &StatsArgs) -> Result<(), i32> {
-    let since = window_start(&args.since, SystemTime::now()).map_err(|m| fail(exit::USAGE, m))?;
+pub(crate) fn run(_cli: &Cli, args: &StatsArgs) -> Result {
+    let since = window_start(&args.since, SystemTime::now()).map_err(Error::Usage)?;
     let Some(path) = export_log::log_path() else {
-        return Err(fail(
-            exit::INVALID_INPUT,
-            "this platform has no data folder for reel, so there is no export log; set REEL_DATA_DIR to a folder",
-        ));
+        return Err(Error::NoFolder { what: "data (export log)", variable: "REEL_DATA_DIR" });
     };
-    let entries = export_log::read(&path, since.as_deref()).map_err(|e| fail(exit::INVALID_INPUT, e))?;
+    let entries = export_log::read(&path, since.as_deref())?;
     if let Some(target) = &args.export {
         return write_csv(target, &entries);
     }
@@ -42,14 +39,13 @@ pub(crate) fn run(_cli: &Cli, args: &StatsArgs) -> Result<(), i32> {
 }
 
 /// The rows as CSV, header first; to a file (written whole, then renamed into place) or stdout.
-fn write_csv(target: &Path, entries: &[export_log::Entry]) -> Result<(), i32> {
+fn write_csv(target: &Path, entries: &[export_log::Entry]) -> Result {
+    let unrendered = |e: csv::Error| Error::Write { what: "the log as CSV (a bug in reel, please report it)".to_owned(), source: e.into() };
     let mut writer = csv::Writer::from_writer(Vec::new());
     for e in entries {
-        writer.serialize(e).map_err(|e| {
-            fail(exit::EXPORT_FAILED, format!("could not render the log as CSV ({e}); this is a bug in reel, please report it"))
-        })?;
+        writer.serialize(e).map_err(unrendered)?;
     }
-    let mut bytes = writer.into_inner().map_err(|e| fail(exit::EXPORT_FAILED, e.error().to_string()))?;
+    let mut bytes = writer.into_inner().map_err(|e| unrendered(csv::Error::from(e.into_error())))?;
     if entries.is_empty() {
         // serde writes the header with the first row; an empty window still gets one.
         bytes = (reel_engine::export_log::COLUMNS.join(",") + "\n").into_bytes();
@@ -66,9 +62,7 @@ fn write_csv(target: &Path, entries: &[export_log::Entry]) -> Result<(), i32> {
             eprintln!("wrote {} exports to {}", entries.len(), target.display());
             Ok(())
         }
-        Err(e) => {
-            Err(fail(exit::DESTINATION, format!("cannot write {}: {e}. Check that its folder exists and is writable", target.display())))
-        }
+        Err(e) => Err(Error::Write { what: target.display().to_string(), source: e }),
     }
 }
 

@@ -1,0 +1,147 @@
+//! The destination and the work folder: checks before any work (the folder is writable,
+//! the output is not an input, it does not exist unless overwriting, the command lines fit),
+//! the private work folder beside the destination, and the final move into place.
+
+use super::RunError;
+use reel_core::args::InputKind;
+use reel_core::plan::{Job, Plan};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(a: &Path, b: &Path) -> bool {
+    matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
+}
+
+/// Every file a plan reads.
+fn plan_inputs(plan: &Plan) -> Vec<String> {
+    let mut out = Vec::new();
+    for job in &plan.jobs {
+        for input in &job.command.inputs {
+            if input.kind != InputKind::ConcatList {
+                out.push(input.path.clone());
+            }
+        }
+        out.extend(job.links.iter().map(|l| l.target.clone()));
+    }
+    out
+}
+
+/// Work folders of runs that crashed, older than a day, are removed.
+pub(super) fn reclaim_stale(folder: &Path) {
+    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let old = entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .is_some_and(|age| age > Duration::from_hours(24));
+        if name.to_string_lossy().starts_with(".reel-") && old && entry.path().is_dir() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The most bytes of arguments (with their terminating NULs) a program can be started
+/// with here, after room for the environment: `ARG_MAX` on Unix, 32,767 UTF-16 units for a
+/// whole Windows command line.
+fn command_line_limit() -> usize {
+    #[cfg(unix)]
+    {
+        let arg_max = nix::unistd::sysconf(nix::unistd::SysconfVar::ARG_MAX)
+            .ok()
+            .flatten()
+            .and_then(|v| usize::try_from(v).ok())
+            .unwrap_or(128 * 1024);
+        let environment: usize = std::env::vars_os().map(|(k, v)| k.len() + v.len() + 2).sum();
+        arg_max.saturating_sub(environment + 4096)
+    }
+    #[cfg(not(unix))]
+    {
+        32_767
+    }
+}
+
+/// Refuses a plan whose ffmpeg command lines cannot be started on this system (a timeline
+/// of many thousands of clips: one input each), before anything is written.
+pub fn check_command_lines(plan: &Plan, program: &Path) -> Result<(), RunError> {
+    let limit = command_line_limit();
+    for job in &plan.jobs {
+        for command in std::iter::once(&job.command).chain(job.software_fallback.as_deref()) {
+            let bytes = program.as_os_str().len() + 1 + command.to_args().iter().map(|a| a.len() + 1).sum::<usize>();
+            if bytes > limit {
+                let inputs = command.inputs.len();
+                let fits = (inputs * limit / bytes.max(1) * 9 / 10).max(1);
+                return Err(RunError::CommandTooLong { job: job.id.clone(), bytes, inputs, limit, fits });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks the destination before any work: its folder is writable, it is not an input,
+/// and it does not exist unless overwriting.
+pub fn check_destination(plan: &Plan, destination: &Path, overwrite: bool) -> Result<PathBuf, RunError> {
+    let shown = destination.display().to_string();
+    let folder = destination.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_owned);
+    let meta = std::fs::metadata(&folder).map_err(|e| RunError::Folder { folder: folder.display().to_string(), reason: e.to_string() })?;
+    if !meta.is_dir() {
+        return Err(RunError::Folder { folder: folder.display().to_string(), reason: "it is not a folder".to_owned() });
+    }
+    for input in plan_inputs(plan) {
+        if same_file(destination, Path::new(&input)) {
+            return Err(RunError::IsInput { path: shown, input });
+        }
+    }
+    if destination.is_dir() {
+        return Err(RunError::Folder { folder: shown, reason: "the output path is a folder; give a file name such as out.mp4".to_owned() });
+    }
+    if destination.exists() && !overwrite {
+        return Err(RunError::Exists { path: shown });
+    }
+    Ok(folder)
+}
+
+pub(super) fn prepare(job: &Job, work: &Path) -> Result<(), RunError> {
+    let fail = |path: &Path, e: std::io::Error| RunError::WorkFolder { path: path.display().to_string(), reason: e.to_string() };
+    for file in &job.files {
+        let path = work.join(&file.name);
+        std::fs::write(&path, &file.contents).map_err(|e| fail(&path, e))?;
+    }
+    for link in &job.links {
+        let path = work.join(&link.name);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&link.target, &path).map_err(|e| fail(&path, e))?;
+        #[cfg(not(unix))]
+        std::fs::hard_link(&link.target, &path).or_else(|_| std::fs::copy(&link.target, &path).map(|_| ())).map_err(|e| fail(&path, e))?;
+    }
+    Ok(())
+}
+
+/// Moves the finished file into place: no-clobber unless overwriting.
+pub(super) fn place(from: &Path, destination: &Path, overwrite: bool) -> Result<(), RunError> {
+    let fail = |e: std::io::Error| RunError::Rename { path: destination.display().to_string(), reason: e.to_string() };
+    if overwrite {
+        return std::fs::rename(from, destination).map_err(fail);
+    }
+    match std::fs::hard_link(from, destination) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(from);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(RunError::Exists { path: destination.display().to_string() }),
+        Err(_) if !destination.exists() => std::fs::rename(from, destination).map_err(fail),
+        Err(_) => Err(RunError::Exists { path: destination.display().to_string() }),
+    }
+}

@@ -1,0 +1,323 @@
+//! Running a plan: a private work folder beside the destination, one ffmpeg process per
+//! job with `-progress pipe:1` parsed into events, cancellation that kills ffmpeg's whole
+//! process group, a software re-run when a hardware encoder fails, verification of the
+//! written file, and an atomic rename into place. On failure or cancel the work folder is
+//! removed and the destination is untouched.
+
+mod destination;
+
+pub use destination::{check_command_lines, check_destination};
+
+use crate::ffmpeg::Tools;
+use crate::process::{Ended, Spec};
+use crate::verify;
+use destination::{place, prepare, reclaim_stale};
+use reel_core::args::{shell_line, FfmpegCommand};
+use reel_core::plan::{Job, Plan, OUTPUT_NAME};
+use reel_wire::{Event, ExportReport, MessageEvent, ProgressEvent, StageEvent, StageTimings};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub overwrite: bool,
+    /// Log every command, shell-escaped, to stderr.
+    pub verbose: bool,
+    /// Set to stop: ffmpeg is killed and nothing is left behind.
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// Why an export did not produce its file.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{path} already exists; pass --overwrite to replace it, or choose another output path")]
+    Exists { path: String },
+    #[error("{path} is one of the export's inputs ({input}); reel never overwrites an input. Choose another output path")]
+    IsInput { path: String, input: String },
+    #[error("cannot write into {folder}: {reason}. Check that the folder exists and is writable")]
+    Folder { folder: String, reason: String },
+    #[error("cannot prepare the work folder {path}: {reason}")]
+    WorkFolder { path: String, reason: String },
+    #[error("ffmpeg failed in job {job} ({status}): {stderr}\n  command: {command}")]
+    Ffmpeg { job: String, status: String, stderr: String, command: String },
+    #[error("cannot start ffmpeg ({program}): {reason}")]
+    Spawn { program: String, reason: String },
+    #[error("the written file failed verification: {problems}. ffmpeg reported success, so this is likely a full disk or an ffmpeg bug; nothing was written to {path}")]
+    Verify { path: String, problems: String },
+    #[error("cannot move the finished file to {path}: {reason}")]
+    Rename { path: String, reason: String },
+    #[error("cancelled; {path} was left as it was and temporary files were removed")]
+    Cancelled { path: String },
+    #[error("job {job} would need a command line of {bytes} bytes ({inputs} inputs), over this system's limit of {limit} bytes, so ffmpeg cannot be started. reel does not split such a timeline by itself yet: export it in parts of at most about {fits} clips, then join the parts with a timeline that cuts nothing (it stream-copies)")]
+    CommandTooLong { job: String, bytes: usize, inputs: usize, limit: usize, fits: usize },
+}
+
+impl RunError {
+    /// The documented exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        use reel_wire::exit;
+        match self {
+            Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } => exit::DESTINATION,
+            Self::Cancelled { .. } => exit::CANCELLED,
+            Self::CommandTooLong { .. } => exit::INVALID_INPUT,
+            _ => exit::EXPORT_FAILED,
+        }
+    }
+
+    /// The kind of failure, for the export log: `destination`, `output`, `ffmpeg`,
+    /// `verify` or `cancelled`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } => "destination",
+            Self::WorkFolder { .. } | Self::Rename { .. } => "output",
+            Self::Ffmpeg { .. } | Self::Spawn { .. } => "ffmpeg",
+            Self::Verify { .. } => "verify",
+            Self::Cancelled { .. } => "cancelled",
+            Self::CommandTooLong { .. } => "invalid_input",
+        }
+    }
+}
+
+/// One `-progress` block.
+#[derive(Debug, Default, Clone)]
+struct Block {
+    out_time: Option<f64>,
+    fps: Option<f64>,
+    speed: Option<f64>,
+    end: bool,
+}
+
+fn parse_line(block: &mut Block, line: &str) -> bool {
+    let Some((key, value)) = line.trim().split_once('=') else { return false };
+    let value = value.trim();
+    match key {
+        "out_time_us" | "out_time_ms" => block.out_time = value.parse::<f64>().ok().map(|us| (us / 1e6).max(0.0)),
+        "fps" => block.fps = value.parse().ok(),
+        "speed" => block.speed = value.trim_end_matches('x').trim().parse().ok(),
+        "progress" => {
+            block.end = value == "end";
+            return true;
+        }
+        _ => {}
+    }
+    false
+}
+
+enum JobEnd {
+    Done,
+    Failed { status: String, stderr: String },
+    Cancelled,
+}
+
+struct Progress<'a> {
+    total: f64,
+    /// One output frame, seconds.
+    frame: f64,
+    done_before: f64,
+    started: Instant,
+    on_event: &'a mut dyn FnMut(Event),
+}
+
+impl Progress<'_> {
+    /// Percent of the whole export when `done` seconds of output are finished.
+    fn percent_at(&self, done: f64) -> f64 {
+        if self.total > 0.0 {
+            (done / self.total * 100.0).clamp(0.0, 100.0)
+        } else {
+            100.0
+        }
+    }
+}
+
+/// Longest silence between progress events while a job runs.
+const HEARTBEAT: Duration = Duration::from_millis(500);
+
+fn run_command(
+    job: &Job,
+    command: &FfmpegCommand,
+    tools: &Tools,
+    work: &Path,
+    options: &RunOptions,
+    progress: &mut Progress<'_>,
+) -> Result<JobEnd, RunError> {
+    let args = command.to_args();
+    if options.verbose {
+        eprintln!("reel: running job {}: {}", job.id, shell_line(&tools.ffmpeg.to_string_lossy(), &args));
+    }
+    let spec = Spec { cwd: Some(work), cancel: Some(&options.cancel), ..Spec::new(&tools.ffmpeg, &args) };
+    let (tx, rx) = mpsc::channel::<Block>();
+    let read_progress = move |out: &mut dyn Read| {
+        let mut block = Block::default();
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if parse_line(&mut block, &line) {
+                let _ = tx.send(std::mem::take(&mut block));
+            }
+        }
+    };
+    let started = Instant::now();
+    let mut faststart_announced = false;
+    // The last progress sent, repeated while ffmpeg is quiet (opening inputs, the faststart
+    // rewrite) so a parent process hears from reel at least every 500 ms.
+    let mut last: Option<(Instant, ProgressEvent)> = None;
+    let mut forward = |progress: &mut Progress<'_>| {
+        for block in rx.try_iter() {
+            let out_time = block.out_time.unwrap_or(0.0).min(job.expected_duration);
+            let done = progress.done_before + if block.end { job.expected_duration } else { out_time };
+            let percent = progress.percent_at(done);
+            let elapsed = progress.started.elapsed().as_secs_f64();
+            let eta = (percent > 0.5 && percent < 100.0).then(|| elapsed * (100.0 - percent) / percent);
+            let event = ProgressEvent {
+                percent,
+                out_time: done,
+                duration: progress.total,
+                fps: block.fps,
+                speed: block.speed,
+                eta,
+                job: job.id.clone(),
+            };
+            (progress.on_event)(Event::Progress(event.clone()));
+            last = Some((Instant::now(), event));
+            // Encoding reached the end but ffmpeg runs on: that is the +faststart rewrite.
+            if !faststart_announced && !block.end && out_time >= job.expected_duration - 2.0 * progress.frame {
+                faststart_announced = true;
+                (progress.on_event)(Event::Stage(StageEvent { stage: "faststart".to_owned() }));
+            }
+        }
+        let quiet = last.as_ref().map_or_else(|| started.elapsed(), |(at, _)| at.elapsed());
+        if quiet >= HEARTBEAT {
+            let event = last.as_ref().map_or_else(
+                || ProgressEvent {
+                    percent: progress.percent_at(progress.done_before),
+                    out_time: progress.done_before,
+                    duration: progress.total,
+                    fps: None,
+                    speed: None,
+                    eta: None,
+                    job: job.id.clone(),
+                },
+                |(_, e)| ProgressEvent { fps: None, speed: None, ..e.clone() },
+            );
+            (progress.on_event)(Event::Progress(event.clone()));
+            last = Some((Instant::now(), event));
+        }
+    };
+    let finished = crate::process::run(&spec, read_progress, &mut || forward(progress))
+        .map_err(|e| RunError::Spawn { program: e.program, reason: e.reason })?;
+    forward(progress);
+    Ok(match finished.ended {
+        Ended::Cancelled => JobEnd::Cancelled,
+        ended if ended.success() => JobEnd::Done,
+        ended => JobEnd::Failed { status: ended.describe(), stderr: finished.stderr.last(8) },
+    })
+}
+
+/// Runs a plan to `destination`. `timings` carries the probe and plan times measured by
+/// the caller; the report adds encode and verify.
+pub fn run_plan(
+    plan: &Plan,
+    tools: &Tools,
+    destination: &Path,
+    options: &RunOptions,
+    mut timings: StageTimings,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<ExportReport, RunError> {
+    let started = Instant::now();
+    let folder = check_destination(plan, destination, options.overwrite)?;
+    check_command_lines(plan, &tools.ffmpeg)?;
+    reclaim_stale(&folder);
+    let work = tempfile::Builder::new()
+        .prefix(".reel-")
+        .tempdir_in(&folder)
+        .map_err(|e| RunError::Folder { folder: folder.display().to_string(), reason: e.to_string() })?;
+    let total: f64 = plan.jobs.iter().map(|j| j.expected_duration).sum();
+    let mut fallback = None;
+    let mut encoder = plan.output.encoder.clone();
+    on_event(Event::Stage(StageEvent { stage: "encode".to_owned() }));
+    let mut progress = Progress { total, frame: plan.output.fps.period(), done_before: 0.0, started: Instant::now(), on_event };
+    for job in &plan.jobs {
+        prepare(job, work.path())?;
+        let mut end = run_command(job, &job.command, tools, work.path(), options, &mut progress)?;
+        if let (JobEnd::Failed { stderr, .. }, Some(software)) = (&end, &job.software_fallback) {
+            let reason = format!("{} failed: {}", plan.output.encoder, crate::ffmpeg::first_reason(&stderr.replace(" | ", "\n")));
+            (progress.on_event)(Event::Warning(MessageEvent {
+                message: format!("{reason}; re-running job {} with the software encoder", job.id),
+            }));
+            let _ = std::fs::remove_file(work.path().join(&software.output));
+            encoder = software.to_args().windows(2).find(|w| w[0] == "-c:v").map_or_else(|| "software".to_owned(), |w| w[1].clone());
+            fallback = Some(reason);
+            end = run_command(job, software, tools, work.path(), options, &mut progress)?;
+        }
+        match end {
+            JobEnd::Done => {}
+            JobEnd::Cancelled => return Err(RunError::Cancelled { path: destination.display().to_string() }),
+            JobEnd::Failed { status, stderr } => {
+                return Err(RunError::Ffmpeg {
+                    job: job.id.clone(),
+                    status,
+                    stderr,
+                    command: shell_line(&tools.ffmpeg.to_string_lossy(), &job.command.to_args()),
+                })
+            }
+        }
+        progress.done_before += job.expected_duration;
+    }
+    timings.encode = progress.started.elapsed().as_secs_f64();
+    let on_event = progress.on_event;
+    on_event(Event::Stage(StageEvent { stage: "verify".to_owned() }));
+    let verify_started = Instant::now();
+    let output = work.path().join(OUTPUT_NAME);
+    let info = crate::probe::probe_streams(&tools.ffprobe, &output)
+        .map_err(|e| RunError::Verify { path: destination.display().to_string(), problems: e.to_string() })?;
+    let problems = verify::check(plan, &info, &output);
+    if !problems.is_empty() {
+        return Err(RunError::Verify { path: destination.display().to_string(), problems: problems.join("; ") });
+    }
+    timings.verify = verify_started.elapsed().as_secs_f64();
+    if options.cancel.load(Ordering::SeqCst) {
+        return Err(RunError::Cancelled { path: destination.display().to_string() });
+    }
+    place(&output, destination, options.overwrite)?;
+    drop(work);
+    timings.total += started.elapsed().as_secs_f64();
+    let duration = info.best_duration().unwrap_or(plan.duration);
+    Ok(ExportReport {
+        output: destination.display().to_string(),
+        strategy: plan.strategy.as_str().to_owned(),
+        jobs: plan.jobs.len() as u32,
+        encoder,
+        fallback,
+        preset: Some(plan.output.preset.clone()),
+        duration,
+        size_bytes: info.size.unwrap_or(0),
+        width: plan.output.width,
+        height: plan.output.height,
+        fps: plan.output.fps.to_string(),
+        speed: if timings.encode > 0.0 { duration / timings.encode } else { 0.0 },
+        timings,
+        // Filled in by the owner of the process (see `usage`).
+        resources: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_blocks() {
+        let mut b = Block::default();
+        assert!(!parse_line(&mut b, "out_time_us=1500000"));
+        assert!(!parse_line(&mut b, "speed=1.25x"));
+        assert!(!parse_line(&mut b, "fps=N/A"));
+        assert!(parse_line(&mut b, "progress=continue"));
+        assert_eq!((b.out_time, b.speed, b.fps, b.end), (Some(1.5), Some(1.25), None, false));
+        let mut n = Block::default();
+        parse_line(&mut n, "out_time_us=-23000");
+        assert_eq!(n.out_time, Some(0.0), "negative times are clamped");
+        assert!(parse_line(&mut n, "progress=end") && n.end);
+    }
+}
