@@ -224,7 +224,9 @@ pub fn render(r: &WasmResult) -> String {
         "\nnative reel against ffmpeg.wasm in headless Chromium ({}), same timelines, same settings (x264 ultrafast, quality 23)\n",
         r.chromium
     );
-    out.push_str("| timeline | method | export s | total s | speed (x realtime) | wasm/native (export) | CPU s | cores busy | others | core |\n");
+    out.push_str(
+        "| timeline | method | export s | total s | speed (x realtime) | wasm/native (export) | CPU s | cores busy | others | core |\n",
+    );
     out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for t in &r.timelines {
         let native = t.methods.iter().find(|m| m.method == "native").map_or(f64::NAN, |m| m.export);
