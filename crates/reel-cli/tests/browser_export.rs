@@ -167,8 +167,10 @@ fn a_failing_multi_threaded_core_falls_back_to_the_single_thread_core() {
 #[test]
 fn cancel_stops_the_export_and_returns_nothing() {
     let env = media_env();
+    // 18 s at 960x540: long enough that progress arrives well before the end (at 320x180
+    // the whole export can finish before ffmpeg's first half-second progress report).
     let long =
-        r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"a.mp4"},{"source":"b.mp4"},{"source":"a.mp4"}]}"#;
+        r#"{"reel":1,"output":{"width":960,"height":540,"fps":30},"video":[{"source":"a.mp4"},{"source":"b.mp4"},{"source":"a.mp4"}]}"#;
     let mut cancelled = run("cancelled", true, long);
     cancelled["cancelAtPercent"] = json!(5);
     let after = run("after", false, TIMELINE);
