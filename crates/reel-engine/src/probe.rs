@@ -222,6 +222,9 @@ pub enum LoadError {
     /// ffprobe could not run at all, so no source could be checked.
     #[error("{0}")]
     Probe(ProbeError),
+    /// An OpenTimelineIO file that cannot be imported: every problem, at its OTIO path.
+    #[error("{path}: {error}")]
+    Otio { path: String, error: reel_core::otio::OtioError },
 }
 
 impl LoadError {
@@ -237,6 +240,7 @@ impl LoadError {
     pub fn problems(&self) -> &[Problem] {
         match self {
             Self::Invalid { error, .. } => &error.problems,
+            Self::Otio { error, .. } => &error.problems,
             _ => &[],
         }
     }
@@ -258,18 +262,33 @@ fn render_invalid(path: &str, error: &TimelineError) -> String {
 }
 
 /// Reads and parses a timeline file, checking its structure only (no media is opened).
+/// A `.otio` file is imported from OpenTimelineIO ([`crate::import`]).
 pub fn read_timeline(path: &Path) -> Result<Timeline, LoadError> {
+    let shown = path.display().to_string();
+    let text = read_text(path)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let base = base_dir(path);
+    if crate::import::is_otio(path) {
+        return crate::import::otio_timeline(text, &base, &shown);
+    }
+    reel_core::timeline::parse(text, &base).map_err(|error| LoadError::Invalid { path: shown, error })
+}
+
+/// A timeline file's text.
+pub(crate) fn read_text(path: &Path) -> Result<String, LoadError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => LoadError::Missing { path: shown.clone() },
         _ if path.is_dir() => LoadError::Directory { path: shown.clone() },
         _ => LoadError::Unreadable { path: shown.clone(), reason: e.to_string() },
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 { path: shown.clone(), offset: e.utf8_error().valid_up_to() })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 { path: shown, offset: e.utf8_error().valid_up_to() })
+}
+
+/// The absolute folder of a timeline file: what relative paths in it are relative to.
+pub(crate) fn base_dir(path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
-    let base = absolute.parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
-    reel_core::timeline::parse(text, &base).map_err(|error| LoadError::Invalid { path: shown, error })
+    absolute.parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// Probes every file in `sources` (absolute path, name for messages) once, a few at a time.

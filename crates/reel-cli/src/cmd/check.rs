@@ -16,6 +16,9 @@ pub(crate) fn run(cli: &Cli, args: &CheckArgs) -> Result {
     })();
     match loaded {
         Ok((timeline, media)) => {
+            for w in &timeline.warnings {
+                eprintln!("warning: {w}");
+            }
             let s = Summary::of(&timeline, &media);
             if args.json {
                 print_json(&json!({
@@ -26,6 +29,7 @@ pub(crate) fn run(cli: &Cli, args: &CheckArgs) -> Result {
                     "audio": timeline.audio.len(),
                     "sources": timeline.sources().iter().map(|s| &s.written).collect::<Vec<_>>(),
                     "duration": s.duration,
+                    "warnings": timeline.warnings,
                 }))
             } else {
                 let plural = if s.clips == 1 { "" } else { "s" };
