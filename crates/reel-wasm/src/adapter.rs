@@ -33,7 +33,7 @@ use reel_core::args::InputKind;
 use reel_core::capabilities::Capabilities;
 use reel_core::ffprobe::{keyframes_from_csv, FfprobeParseError};
 use reel_core::media::MediaInfo;
-use reel_core::plan::{self, Decision, OutputSpec, Plan, Strategy};
+use reel_core::plan::{self, Decision, LinkTarget, OutputSpec, Plan, Strategy};
 use reel_core::timeline::{OutputSettings, OverlayKind, Preset, Problem, Timeline, TimelineError};
 use reel_core::validate::{check_media, source_paths, MediaMap};
 use serde::{Deserialize, Serialize};
@@ -224,7 +224,9 @@ pub struct LinkMount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Link {
     pub name: String,
+    /// A source path, or (`from_job`) another job's output in the in-memory file system.
     pub target: String,
+    pub from_job: bool,
 }
 
 fn join(dir: &str, name: &str) -> String {
@@ -325,13 +327,23 @@ pub fn adapt(core: Plan, options: &Options, mut warnings: Vec<String>) -> WebPla
     let explanation = core.explanation();
     let mut steps = Vec::new();
     let mut output_path = join(work, plan::OUTPUT_NAME);
+    let outputs: BTreeMap<String, String> = core.jobs.iter().map(|j| (j.id.clone(), j.command.output.clone())).collect();
+    let job_output = |id: &str| outputs.get(id).cloned().unwrap_or_else(|| id.to_owned());
     for job in core.jobs {
         let mut command = job.command;
         let mut files: Vec<FileToWrite> = Vec::new();
         let mut mount = (!job.links.is_empty()).then(|| LinkMount {
             dir: options.links_dir.clone(),
             files: Vec::new(),
-            links: job.links.iter().map(|l| Link { name: l.name.clone(), target: l.target.clone() }).collect(),
+            links: job
+                .links
+                .iter()
+                .map(|l| match &l.target {
+                    LinkTarget::Source(path) => Link { name: l.name.clone(), target: path.clone(), from_job: false },
+                    // Another job's output: in the in-memory file system, by its output name.
+                    LinkTarget::Job(id) => Link { name: l.name.clone(), target: join(work, &job_output(id)), from_job: true },
+                })
+                .collect(),
         });
         let lists: Vec<String> = command.inputs.iter().filter(|i| i.kind == InputKind::ConcatList).map(|i| i.path.clone()).collect();
         for file in job.files {
@@ -351,7 +363,11 @@ pub fn adapt(core: Plan, options: &Options, mut warnings: Vec<String>) -> WebPla
         }
         let mut inputs: Vec<String> = Vec::new();
         let read = command.inputs.iter().filter(|i| i.kind != InputKind::ConcatList).map(|i| &i.path);
-        for path in read.chain(job.links.iter().map(|l| &l.target)) {
+        let sources = job.links.iter().filter_map(|l| match &l.target {
+            LinkTarget::Source(path) => Some(path),
+            LinkTarget::Job(_) => None,
+        });
+        for path in read.chain(sources) {
             if !inputs.contains(path) {
                 inputs.push(path.clone());
             }

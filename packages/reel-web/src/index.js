@@ -318,8 +318,12 @@ class Session {
   async mountLinks(m) {
     const blobs = [
       ...m.files.map((f) => ({ name: f.path, data: new Blob([f.contents], { type: "text/plain" }) })),
-      ...m.links.map((l) => ({ name: l.name, data: this.blobs.get(l.target) })),
     ];
+    for (const l of m.links) {
+      // Another job's output lives in the in-memory file system: read into a Blob to mount.
+      const data = l.from_job ? new Blob([await this.ffmpeg.readFile(l.target)]) : this.blobs.get(l.target);
+      blobs.push({ name: l.name, data });
+    }
     await this.ffmpeg.createDir(m.dir);
     await this.ffmpeg.mount("WORKERFS", { blobs }, m.dir);
   }
