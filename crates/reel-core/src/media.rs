@@ -123,6 +123,9 @@ impl StreamInfo {
 /// generate media (playlists, concat lists, filter graphs).
 pub const REFUSED_FORMATS: &[&str] = &["hls", "applehttp", "concat", "dash", "lavfi", "ffconcat", "tee"];
 
+/// Extensions of files probed and read as still images (`-f image2 -pattern_type none`).
+pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "bmp"];
+
 /// Demuxers reel lets ffmpeg use on sources (`-format_whitelist`).
 pub const ALLOWED_DEMUXERS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,flv,mp3,wav,w64,aiff,ogg,flac,aac,image2,png_pipe,jpeg_pipe,webp_pipe,bmp_pipe,tiff_pipe,gif,mjpeg,h264,hevc";
 

@@ -22,8 +22,7 @@ use std::time::Duration;
 /// The longest one probe may take (it reads the whole container, decoding nothing).
 pub const PROBE_TIMEOUT: Duration = Duration::from_mins(2);
 
-/// Extensions probed as still images (`-f image2 -pattern_type none`).
-pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "bmp"];
+pub use reel_core::media::IMAGE_EXTENSIONS;
 
 /// Why a file could not be probed. Each message names the file (as the user wrote it) and
 /// says what to do.
