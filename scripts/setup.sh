@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what reel needs on Debian/Ubuntu: ffmpeg (with libx264, drawtext) and a font
 # for text overlays. Used by the demo, by CI and by a newcomer; safe to run again.
-# With --test (scripts/test.sh) also what the test suite needs beyond Rust: Node and npm
-# (packages/reel-node), Debian's Chromium (the smart-render tests play exports in it
-# headless; no browser is downloaded), and Python's venv with the opentimelineio package
-# (the OTIO tests).
+# With --test (scripts/test.sh, scripts/bench.sh) also what the test suite and the bench
+# need beyond Rust: Node and npm (packages/reel-node, packages/reel-web), Debian's Chromium
+# (the browser fallback's tests and the smart-render tests drive it headless; no browser is
+# downloaded), and Python's venv with the opentimelineio package (the OTIO tests).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tests=false

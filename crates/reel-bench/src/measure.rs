@@ -87,31 +87,32 @@ impl Tools {
         run(Command::new(&self.reel).args(args))
     }
 
-    /// `reel export TIMELINE -o OUT --overwrite --json --progress none --no-cache`: every
-    /// run does the whole work (a run reusing the parts an earlier run left in the segment
-    /// cache would not be measuring an export).
-    pub fn reel_export(&self, timeline: &Path, output: &Path) -> Result<Vec<u8>, String> {
-        self.reel(&[
-            "export",
-            &timeline.display().to_string(),
-            "-o",
-            &output.display().to_string(),
-            "--overwrite",
-            "--json",
-            "--progress",
-            "none",
-            "--no-cache",
-        ])
+    /// `reel export TIMELINE -o OUT --overwrite --json --progress none FLAGS…`, with
+    /// environment variables `env` set.
+    pub fn reel_export_with(
+        &self,
+        timeline: &Path,
+        output: &Path,
+        flags: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Result<Vec<u8>, String> {
+        let (timeline, output) = (timeline.display().to_string(), output.display().to_string());
+        let mut args = vec!["export", &timeline, "-o", &output, "--overwrite", "--json", "--progress", "none"];
+        args.extend_from_slice(flags);
+        let mut cmd = Command::new(&self.reel);
+        cmd.args(&args);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        run(&mut cmd)
     }
 
-    /// `reel plan TIMELINE --json --no-cache` (the plan the export will run).
-    pub fn reel_plan(&self, timeline: &Path) -> Result<Vec<u8>, String> {
-        self.reel(&["plan", &timeline.display().to_string(), "--json", "--no-cache"])
-    }
-
-    /// `reel plan TIMELINE --json --no-cache --strategy STRATEGY`.
-    pub fn reel_plan_as(&self, timeline: &Path, strategy: &str) -> Result<Vec<u8>, String> {
-        self.reel(&["plan", &timeline.display().to_string(), "--json", "--no-cache", "--strategy", strategy])
+    /// `reel plan TIMELINE --json FLAGS…`.
+    pub fn reel_plan_with(&self, timeline: &Path, flags: &[&str]) -> Result<Vec<u8>, String> {
+        let timeline = timeline.display().to_string();
+        let mut args = vec!["plan", &timeline, "--json"];
+        args.extend_from_slice(flags);
+        self.reel(&args)
     }
 
     /// A file's duration (the container's) and number of video frames (packets counted,

@@ -471,7 +471,8 @@ pub(super) fn join_job(ctx: &Context<'_>, parts: &[Part], audio: &str, timescale
     if ctx.encoder.codec == crate::timeline::VideoCodec::Hevc {
         output.extend(["-tag:v".to_owned(), "hvc1".to_owned()]);
     }
-    output.extend(["-movflags".to_owned(), "+faststart".to_owned(), "-t".to_owned(), secs(layout.duration)]);
+    output.extend(super::index_at_front(layout));
+    output.extend(["-t".to_owned(), secs(layout.duration)]);
     let mut depends_on: Vec<String> = vec![audio.to_owned()];
     depends_on.extend(parts.iter().map(|p| p.job.clone()));
     Job {
