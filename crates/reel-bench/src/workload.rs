@@ -177,6 +177,10 @@ impl Workload {
     pub fn reel_flags(&self) -> Vec<&'static str> {
         if self.strategy == "single_pass" {
             vec!["--strategy", "single_pass", "--no-cache"]
+        } else if self.name == "smart-overlay" {
+            // Too little of it can be copied for reel to choose a smart render by itself
+            // (MIN_COPIED_SHARE); forced, to show what it costs.
+            vec!["--strategy", "smart", "--no-cache"]
         } else {
             vec!["--no-cache"]
         }
@@ -391,7 +395,8 @@ pub fn smart_cut(scale: Scale, media: &Media) -> Workload {
 }
 
 /// The overlay workload with the output in the source's format (`"source"` size and
-/// rate): reel must choose `smart` and copy the GOPs no overlay touches.
+/// rate), smart-rendered (forced: a sixth of it can be copied, under what makes reel choose
+/// it by itself), copying the GOPs no overlay touches.
 pub fn smart_overlay(scale: Scale, media: &Media) -> Workload {
     let w = overlay(scale, media);
     Workload {

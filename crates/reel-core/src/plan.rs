@@ -51,6 +51,7 @@ pub use encoder::{default_quality, encoder_args, segment_args, select_encoder, E
 pub use graph::INLINE_GRAPH_LIMIT;
 pub use layout::Layout;
 pub use segments::CHUNK_SECONDS;
+pub use smart::MIN_COPIED_SHARE;
 pub use strategy::default_jobs;
 
 use crate::args::FfmpegCommand;

@@ -70,7 +70,9 @@ const SOURCE: &str = r#""output":{"width":"source","height":"source","fps":"sour
 
 #[test]
 fn cuts_off_keyframes_copy_the_whole_gops_between_them() {
-    let p = smart(&format!(r#"{{"reel":1,{SOURCE},"video":[{{"source":"a.mp4","in":2.4,"out":6.5}},{{"source":"b.mp4","in":10,"out":12.2}}]}}"#));
+    let p = smart(&format!(
+        r#"{{"reel":1,{SOURCE},"video":[{{"source":"a.mp4","in":2.4,"out":6.5}},{{"source":"b.mp4","in":10,"out":12.2}}]}}"#
+    ));
     assert_eq!(p.strategy, Strategy::Smart, "{}", p.explanation());
     // a: source frames 72..195, keyframes every 30: re-encode 72..90, copy 90..180, re-encode
     // 180..195; b: copy 300..360, re-encode 360..366.
@@ -84,7 +86,10 @@ fn cuts_off_keyframes_copy_the_whole_gops_between_them() {
     let copy = p.job(&p.stretches[1].job).unwrap();
     assert_eq!(copy.kind, JobKind::Copy);
     let args = copy.command.to_args().join(" ");
-    assert!(args.contains("-ss 3 -i file:/media/a.mp4 -map 0:0 -c copy -frames:v 90 -map_metadata -1 -video_track_timescale 15360 -f mp4"), "{args}");
+    assert!(
+        args.contains("-ss 3 -i file:/media/a.mp4 -map 0:0 -c copy -frames:v 90 -map_metadata -1 -video_track_timescale 15360 -f mp4"),
+        "{args}"
+    );
     // A re-encoded part: the single pass's filters, x264 with the source's settings, and the
     // parameter sets it must reproduce.
     let enc = p.job(&p.stretches[0].job).unwrap();
@@ -145,14 +150,21 @@ fn refusals_name_their_reason() {
     let sw = Capabilities::software_only();
     let cut = |output: &str, clips: &str| format!(r#"{{"reel":1,"output":{output},"video":[{clips}]}}"#);
     let a = r#"{"source":"a.mp4","in":2.4,"out":6.5}"#;
-    assert!(reasons(&cut(r#"{"width":1280,"height":720,"fps":30}"#, a), &sw).contains("video[0] (a.mp4): it is 1920x1080, the output 1280x720"));
-    assert!(reasons(&cut(r#"{"width":"source","height":"source","fps":60}"#, a), &sw).contains("it runs at 30.0 fps, the output at 60.0 fps"));
+    assert!(
+        reasons(&cut(r#"{"width":1280,"height":720,"fps":30}"#, a), &sw).contains("video[0] (a.mp4): it is 1920x1080, the output 1280x720")
+    );
+    assert!(
+        reasons(&cut(r#"{"width":"source","height":"source","fps":60}"#, a), &sw).contains("it runs at 30.0 fps, the output at 60.0 fps")
+    );
     assert!(reasons(&cut(r#"{"width":"source","height":"source","fps":"source","video_codec":"hevc"}"#, a), &sw)
         .contains("it is h264, the output hevc"));
     assert!(reasons(&cut(r#"{"width":"source","height":"source","fps":"source"}"#, r#"{"source":"camera.mp4","in":2.4,"out":6.5}"#), &sw)
         .contains("video[0] (camera.mp4): its encoder's settings are unknown"));
-    assert!(reasons(&cut(r#"{"width":"source","height":"source","fps":"source","encoder":"h264_nvenc"}"#, a), &caps(&["h264_nvenc"], &["h264_nvenc"]))
-        .contains("encoder h264_nvenc was asked for"));
+    assert!(reasons(
+        &cut(r#"{"width":"source","height":"source","fps":"source","encoder":"h264_nvenc"}"#, a),
+        &caps(&["h264_nvenc"], &["h264_nvenc"])
+    )
+    .contains("encoder h264_nvenc was asked for"));
     assert!(reasons(&cut(r#"{"width":"source","height":"source","fps":"source","preset":"draft","draft_downscale":true}"#, a), &sw)
         .contains("draft_downscale renders at half size"));
     // Too little to copy: a 0.8 s cut inside one GOP.
@@ -172,7 +184,8 @@ fn keyframe_cuts_still_copy_and_a_forced_smart_render_copies_what_it_can() {
     let on_keyframes = format!(r#"{{"reel":1,{SOURCE},"video":[{{"source":"a.mp4","in":2,"out":6}}]}}"#);
     assert_eq!(smart(&on_keyframes).strategy, Strategy::Copy);
     let inside_a_gop = format!(r#"{{"reel":1,{SOURCE},"video":[{{"source":"a.mp4","in":2.1,"out":2.9}}]}}"#);
-    let forced = plan_of(&inside_a_gop, &Capabilities::software_only(), &PlanOptions { strategy: Some(Strategy::Smart), ..PlanOptions::default() });
+    let forced =
+        plan_of(&inside_a_gop, &Capabilities::software_only(), &PlanOptions { strategy: Some(Strategy::Smart), ..PlanOptions::default() });
     assert_eq!(forced.strategy, Strategy::Smart);
     assert_eq!(stretches(&forced), [(How::Render, 0, 24)]);
 }
