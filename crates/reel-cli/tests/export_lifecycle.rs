@@ -11,6 +11,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// 2 s at the source's own format, cut off keyframes: a smart render (the GOP 1.0..2.0 s is
+/// copied, the half seconds around it re-encoded); the fault tests force the single pass.
 const SHORT: &str = r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"a.mp4","in":0.5,"out":2.5}]}"#;
 
 #[test]
@@ -27,7 +29,8 @@ fn jsonl_is_only_events_from_start_to_done() {
         .collect();
     assert!(matches!(events.first(), Some(Event::Start(_))), "{events:?}");
     let Some(Event::Done(report)) = events.last() else { panic!("last event is not done: {events:?}") };
-    assert_eq!((report.strategy.as_str(), report.width, report.height), ("single_pass", 320, 180));
+    assert_eq!((report.strategy.as_str(), report.width, report.height), ("smart", 320, 180));
+    assert_eq!(report.frames.as_ref().map(|f| (f.copied, f.total)), Some((30, 60)));
     assert!((report.duration - 2.0).abs() < 0.03);
     let usage = report.resources.as_ref().expect("resources on unix");
     assert!(usage.ffmpeg_cpu > 0.0 && usage.reel_peak_rss > 0 && usage.ffmpeg_peak_rss > 0, "{usage:?}");
@@ -86,10 +89,7 @@ fn existing_destination_is_refused_then_replaced_with_overwrite() {
     assert_eq!(logged[0].error_class.as_deref(), Some("destination"));
     assert_eq!(logged[0].timeline_hash, logged[1].timeline_hash, "same timeline, same hash");
     let ok = &logged[1];
-    assert_eq!(
-        (ok.strategy.as_deref(), ok.encoder.as_deref(), ok.preset.as_deref()),
-        (Some("single_pass"), Some("libx264"), Some("preview"))
-    );
+    assert_eq!((ok.strategy.as_deref(), ok.encoder.as_deref(), ok.preset.as_deref()), (Some("smart"), Some("libx264"), Some("source")));
     assert_eq!((ok.width, ok.height, ok.fps.as_deref()), (Some(320), Some(180), Some("30")));
     assert!(ok.duration.is_some_and(|d| (d - 2.0).abs() < 0.05), "{ok:?}");
     assert_eq!(ok.size_bytes, Some(std::fs::metadata(env.path("out.mp4")).unwrap().len()));
@@ -132,7 +132,8 @@ fn ffmpeg_exiting_0_with_a_short_file_fails_verification() {
     env.timeline(SHORT);
     let real = common::which("ffmpeg").unwrap();
     let ffmpeg = fake_ffmpeg(&env, &format!("'{}' \"${{@:1:$#-1}}\" -t 1 \"${{@: -1}}\"; exit 0", real.display()));
-    let out = env.run(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"]);
+    let out =
+        env.run(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--strategy", "single_pass"]);
     assert_eq!(out.status.code(), Some(1), "{}", env.stderr(&out));
     let err = env.stderr(&out);
     assert!(err.contains("failed verification") && err.contains("the plan says 2.000 s"), "{err}");
@@ -152,7 +153,19 @@ fn ffmpeg_failing_mid_write_leaves_nothing_and_says_why() {
     env.write("out.mp4", b"the previous export");
     let ffmpeg =
         fake_ffmpeg(&env, "echo partial > output.mp4; echo '[mp4 @ 0x1] Error writing trailer: No space left on device' >&2; exit 1");
-    let out = env.run(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--overwrite"]);
+    let out = env.run(&[
+        "--ffmpeg",
+        &ffmpeg,
+        "export",
+        "timeline.json",
+        "-o",
+        "out.mp4",
+        "--progress",
+        "none",
+        "--overwrite",
+        "--strategy",
+        "single_pass",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = env.stderr(&out);
     assert!(err.contains("ffmpeg failed in job export") && err.contains("No space left on device") && err.contains("command:"), "{err}");

@@ -115,7 +115,7 @@ pub(crate) fn run(cli: &Cli, args: &ExportArgs) -> Result {
 /// One line for people: what was written, how, and how long each stage took.
 fn summary(report: &ExportReport) -> String {
     format!(
-        "wrote {} ({:.3} s, {:.1} MB) by {} with {} in {:.2} s ({:.2}x realtime; probe {:.2} s, plan {:.3} s, encode {:.2} s, verify {:.2} s){}",
+        "wrote {} ({:.3} s, {:.1} MB) by {} with {} in {:.2} s ({:.2}x realtime; probe {:.2} s, plan {:.3} s, encode {:.2} s, verify {:.2} s){}{}",
         report.output,
         report.duration,
         report.size_bytes as f64 / 1e6,
@@ -127,7 +127,14 @@ fn summary(report: &ExportReport) -> String {
         report.timings.plan,
         report.timings.encode,
         report.timings.verify,
-        report.fallback.as_ref().map_or(String::new(), |f| format!("; fell back to software: {f}"))
+        report.fallback.as_ref().map_or(String::new(), |f| format!("; fell back to software: {f}")),
+        // A smart render's share of frames copied from the sources.
+        report.frames.as_ref().filter(|f| report.strategy == "smart" && f.total > 0).map_or(String::new(), |f| format!(
+            "; {} of {} frames copied ({:.0} %)",
+            f.copied,
+            f.total,
+            f.copied_share * 100.0
+        ))
     )
 }
 
