@@ -112,6 +112,21 @@ pub(crate) fn run(cli: &Cli, args: &ExportArgs) -> Result {
     }
 }
 
+/// The `plan` event: the strategy and the work ahead.
+fn plan_event(plan: &reel_core::plan::Plan) -> PlanEvent {
+    let segmented = plan.strategy == reel_core::plan::Strategy::Segments;
+    let cached = plan.stretches.iter().filter(|s| s.how == reel_core::plan::How::Cached).count();
+    PlanEvent {
+        strategy: plan.strategy.as_str().to_owned(),
+        jobs: plan.jobs.len() as u32,
+        duration: plan.duration,
+        encoder: Some(plan.output.encoder.clone()),
+        segments: segmented.then_some(plan.stretches.len() as u32),
+        cached: segmented.then_some(cached as u32),
+        parallel: Some(plan.parallel as u32),
+    }
+}
+
 /// One line for people: what was written, how, and how long each stage took.
 fn summary(report: &ExportReport) -> String {
     format!(
@@ -196,12 +211,7 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     let plan = make_plan(&tools, &timeline, &media, &settings, &args.how, cache.as_deref(), None)?;
     entry.add_plan(&plan);
     let plan_time = plan_started.elapsed().as_secs_f64();
-    out.emit(&Event::Plan(PlanEvent {
-        strategy: plan.strategy.as_str().to_owned(),
-        jobs: plan.jobs.len() as u32,
-        duration: plan.duration,
-        encoder: Some(plan.output.encoder.clone()),
-    }));
+    out.emit(&Event::Plan(plan_event(&plan)));
     for w in &plan.warnings {
         out.warn(w.clone());
     }
@@ -216,12 +226,7 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
             out.warn(format!("smart render abandoned: {reason}; exporting again without it"));
             let plan = make_plan(&tools, &timeline, &media, &settings, &args.how, options.cache.as_deref(), Some(&reason))?;
             entry.add_plan(&plan);
-            out.emit(&Event::Plan(PlanEvent {
-                strategy: plan.strategy.as_str().to_owned(),
-                jobs: plan.jobs.len() as u32,
-                duration: plan.duration,
-                encoder: Some(plan.output.encoder.clone()),
-            }));
+            out.emit(&Event::Plan(plan_event(&plan)));
             Ok(reel_engine::run_plan(&plan, &tools, &destination, &options, timings, &mut |e| out.emit(&e))?)
         }
         result => Ok(result?),
