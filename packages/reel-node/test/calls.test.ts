@@ -8,10 +8,14 @@ import { ExitCode, ReelError, candidates, check, doctor, findReel, plan, probe }
 
 test('plan, check, probe and doctor return what reel prints', async () => {
   const source = media.clip('a.mp4', 4);
-  // in 1.5 s is not on a keyframe: the export needs a single pass.
+  // in 1.5 s is not on a keyframe, so a copy would start early; at the source's own format
+  // the GOP from 2 s is copied and only the half second before it re-encoded (smart render).
   const timeline = { reel: 1, video: [{ source, in: 1.5, out: 3 }] };
   const planned = await plan(timeline, { settings: { width: 320, height: 180, fps: 30 } });
-  assert.equal(planned.strategy, 'single_pass');
+  assert.equal(planned.strategy, 'smart');
+  const stretches = planned.stretches as { how: string; frames: number }[];
+  assert.deepEqual(stretches.map((s) => s.frames), [15, 30]);
+  assert.equal(stretches[1]?.how, 'copy');
   const checked = await check(timeline);
   assert.equal(checked.ok, true);
   assert.equal(checked.duration, 1.5);
