@@ -608,7 +608,7 @@ impl Ctx {
                 in_: Some(Time(in_point.f64())),
                 out: Some(Time(in_point.add(duration).f64())),
                 start: Some(Time(start.f64())),
-                volume: None,
+                ..AudioItem::default()
             }),
             (Role::Overlay | Role::Audio, None) => {}
         }

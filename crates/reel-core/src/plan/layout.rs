@@ -28,19 +28,36 @@ pub struct Layout {
     pub warnings: Vec<String>,
 }
 
-/// One main-track item on the output grids.
+/// One main-track item on the output grids: the stretch of output only it decides.
+///
+/// Spans follow each other without overlapping. A gap's span is the gap; a transition's is
+/// the overlap of the clips it joins (`[T, T + D)`); a clip's is what is left of it between
+/// its neighbouring transitions (all of it when it has none).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Span {
-    /// Output time where the item starts (sum of the items before it).
+    /// Output time where the span starts.
     pub start: f64,
     pub duration: f64,
-    /// Source in/out for clips (out resolved from the source's duration); 0/duration for gaps.
+    /// Clips: the source times shown at the span's start and end (out resolved from the
+    /// source's duration); 0/duration for gaps and transitions.
     pub in_s: f64,
     pub out_s: f64,
     pub first_frame: u64,
     pub frames: u64,
     pub first_sample: u64,
     pub samples: u64,
+    /// Output time where the item itself starts: for a clip after a transition, where that
+    /// transition starts (`start` otherwise).
+    pub item_start: f64,
+    /// The item's whole length in output seconds (a clip's `(out - in) / speed`).
+    pub length: f64,
+}
+
+impl Span {
+    /// The first frame after the span.
+    pub fn end_frame(&self) -> u64 {
+        self.first_frame + self.frames
+    }
 }
 
 /// The first output frame at or after `t` (with the 1 µs tolerance).
@@ -62,7 +79,7 @@ impl Layout {
         let mut warnings = Vec::new();
         let first_video: Option<&StreamInfo> = timeline.items.iter().find_map(|i| match i {
             Item::Clip(c) => media.get(&c.source.path).and_then(|m| m.as_ref().ok()).and_then(MediaInfo::video),
-            Item::Gap(_) => None,
+            Item::Gap(_) | Item::Transition(_) => None,
         });
         let need_source = |what: &str| PlanError::Invalid {
             path: format!("output.{what}"),
@@ -95,11 +112,12 @@ impl Layout {
         let sample_rate = settings.audio_sample_rate.unwrap_or(DEFAULT_SAMPLE_RATE);
         let channels = settings.audio_channels.unwrap_or(DEFAULT_CHANNELS);
 
-        let mut spans = Vec::with_capacity(timeline.items.len());
-        let mut start = 0.0_f64;
+        // Each item's source range and length: a clip's out-point resolved from its source.
+        let mut ranges = Vec::with_capacity(timeline.items.len());
         for (i, item) in timeline.items.iter().enumerate() {
-            let (in_s, out_s) = match item {
-                Item::Gap(g) => (0.0, g.duration),
+            ranges.push(match item {
+                Item::Gap(g) => (0.0, g.duration, g.duration),
+                Item::Transition(t) => (0.0, t.duration, t.duration),
                 Item::Clip(c) => {
                     let info = media_of(media, &c.source.path)?;
                     let out = match c.out_s {
@@ -111,12 +129,52 @@ impl Layout {
                             })?
                         }
                     };
-                    (c.in_s, out)
+                    (c.in_s, out, c.length(out))
                 }
+            });
+        }
+        let overlap = |j: Option<usize>| match j.and_then(|j| timeline.items.get(j)) {
+            Some(Item::Transition(t)) => t.duration,
+            _ => 0.0,
+        };
+        let mut spans = Vec::with_capacity(timeline.items.len());
+        // Where the next span starts: the items before it, less the transitions' overlaps.
+        let mut start = 0.0_f64;
+        for (i, item) in timeline.items.iter().enumerate() {
+            let (in_s, out_s, length) = ranges[i];
+            let span = match item {
+                Item::Clip(c) => {
+                    // A transition before it takes its first seconds, one after it its last.
+                    let (before, after) = (overlap(i.checked_sub(1)), overlap(Some(i + 1)));
+                    let duration = (length - before - after).max(0.0);
+                    Span {
+                        start,
+                        duration,
+                        in_s: in_s + c.speed * before,
+                        out_s: out_s - c.speed * after,
+                        first_frame: 0,
+                        frames: 0,
+                        first_sample: 0,
+                        samples: 0,
+                        item_start: start - before,
+                        length,
+                    }
+                }
+                Item::Gap(_) | Item::Transition(_) => Span {
+                    start,
+                    duration: length,
+                    in_s,
+                    out_s,
+                    first_frame: 0,
+                    frames: 0,
+                    first_sample: 0,
+                    samples: 0,
+                    item_start: start,
+                    length,
+                },
             };
-            let duration = out_s - in_s;
-            spans.push(Span { start, duration, in_s, out_s, first_frame: 0, frames: 0, first_sample: 0, samples: 0 });
-            start += duration;
+            start += span.duration;
+            spans.push(span);
         }
         let total = start;
         let frames = frame_at_or_after(total, fps).max(1);
@@ -133,9 +191,15 @@ impl Layout {
             span.frames = next_frame.saturating_sub(first_frame);
             span.first_sample = first_sample;
             span.samples = next_sample.saturating_sub(first_sample);
-            if span.frames == 0 {
-                warnings.push(format!("video[{i}] lasts {:.4} s, shorter than one output frame; it shows no frame", span.duration));
+        }
+        for (i, item) in timeline.items.iter().enumerate() {
+            let next_to_transition =
+                [i.checked_sub(1), Some(i + 1)].into_iter().flatten().any(|j| matches!(timeline.items.get(j), Some(Item::Transition(_))));
+            if spans[i].frames > 0 || (matches!(item, Item::Clip(_)) && next_to_transition) {
+                continue;
             }
+            let what = if let Item::Transition(t) = item { format!(" (a {} transition)", t.kind.as_str()) } else { String::new() };
+            warnings.push(format!("video[{i}]{what} lasts {:.4} s, shorter than one output frame; it shows no frame", spans[i].duration));
         }
         Ok(Self {
             width,
