@@ -121,18 +121,21 @@ impl Level {
     }
 }
 
-/// A mask stream for `maskedmerge`: `frames` frames at the output rate from timestamp 0,
-/// the output's size, every sample of every plane `255 × (the product of the levels at the
-/// frame's time)` (with `invert`, `255 × (1 - the product)`), rounded. The level is computed from the frame time by `geq` on a 2x2
-/// picture (so exactly, not counted in frames as ffmpeg's `fade` does once it has started),
-/// then scaled up.
-fn mask(label: &str, list: &[Level], invert: bool, frames: u64, layout: &Layout) -> String {
+/// A mask stream for `maskedmerge`: the output's size, every sample of every plane
+/// `255 × (the product of the levels at the frame's time)` (with `invert`,
+/// `255 × (1 - the product)`), rounded. The level is computed from the frame time by `geq`
+/// on a 2x2 picture (so exactly, not counted in frames as ffmpeg's `fade` does once it has
+/// started), then scaled up. Its frames are `from`'s (the same timestamps, whatever their
+/// time base: `maskedmerge` pairs frames by timestamp), or, with `None`, `frames` frames at
+/// the output rate from timestamp 0 (for chains whose time base is one frame).
+fn mask(label: &str, list: &[Level], invert: bool, from: Option<&str>, frames: u64, layout: &Layout) -> String {
     let product = list.iter().map(|l| l.expr()).collect::<Vec<_>>().join("*");
     let value = escape_value(&if invert { format!("255*(1-{product})+0.5") } else { format!("255*{product}+0.5") });
-    format!(
-        "color=c=black:s=2x2:r={},format=yuv420p,trim=end_frame={frames},geq=lum={value}:cb={value}:cr={value},scale={}:{}:flags=neighbor[{label}]",
-        layout.fps, layout.width, layout.height
-    )
+    let source = match from {
+        Some(input) => format!("[{input}]scale=2:2,format=yuv420p"),
+        None => format!("color=c=black:s=2x2:r={},format=yuv420p,trim=end_frame={frames}", layout.fps),
+    };
+    format!("{source},geq=lum={value}:cb={value}:cr={value},scale={}:{}:flags=neighbor[{label}]", layout.width, layout.height)
 }
 
 /// `enable` for the frames of `frames` (timestamps `k / fps`) where the levels' product is
@@ -170,7 +173,7 @@ fn to_black(input: &str, output: &str, list: &[Level], frames: u64, layout: &Lay
     let on = below_one(list, 0..frames, layout.fps)?;
     Some(vec![
         format!("color=c=black:s={}x{}:r={},trim=end_frame={frames}[{output}k]", layout.width, layout.height, layout.fps),
-        mask(&format!("{output}m"), list, true, frames, layout),
+        mask(&format!("{output}m"), list, true, None, frames, layout),
         format!("[{input}][{output}k][{output}m]maskedmerge=enable={on},setsar=1[{output}]"),
     ])
 }
@@ -372,7 +375,7 @@ impl VideoGraph {
                             {
                                 continue;
                             }
-                            chains.push(mask(&format!("x{i}m"), &[w], false, span.frames, layout));
+                            chains.push(mask(&format!("x{i}m"), &[w], false, None, span.frames, layout));
                             chains.push(format!("[{la}][{lb}][x{i}m]maskedmerge,setsar=1[v{i}]"));
                             video_labels.push(format!("[v{i}]"));
                         }
@@ -458,7 +461,7 @@ impl VideoGraph {
             let fade_on = below_one(&fading, first..end, fps).filter(|_| !is_text);
             let (under, drawn) = match &fade_on {
                 Some(_) => {
-                    chains.push(format!("[{base}]split[{base}u][{base}d]"));
+                    chains.push(format!("[{base}]split=3[{base}u][{base}d][{base}t]"));
                     (format!("{base}u"), format!("{base}d"))
                 }
                 None => (base.clone(), base.clone()),
@@ -513,7 +516,7 @@ impl VideoGraph {
             }
             if let Some(fade_on) = fade_on {
                 // Drawn where the level is 1 (and outside the fades, where it passes through).
-                chains.push(mask(&format!("{next}m"), &fading, true, layout.frames, layout));
+                chains.push(mask(&format!("{next}m"), &fading, true, Some(&format!("{base}t")), layout.frames, layout));
                 chains.push(format!("[{target}][{under}][{next}m]maskedmerge=enable={fade_on}[{next}]"));
             }
             base = next;
