@@ -334,6 +334,111 @@ fn speed_keeps_the_pitch_as(strategy: &str) {
     assert_identities(&out, &expected(&items));
 }
 
+/// The pixels of `rgb` (width `w`) in the rectangle `x0..x1, y0..y1` that `is` picks.
+fn pixels(rgb: &[u8], w: u32, (x0, y0, x1, y1): (u32, u32, u32, u32), is: impl Fn(u8, u8, u8) -> bool) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let p = ((y * w + x) * 3) as usize;
+            if is(rgb[p], rgb[p + 1], rgb[p + 2]) {
+                out.push((x, y));
+            }
+        }
+    }
+    out
+}
+
+fn red(r: u8, g: u8, b: u8) -> bool {
+    r > 180 && g < 90 && b < 90
+}
+
+fn white(r: u8, g: u8, b: u8) -> bool {
+    r > 190 && g > 190 && b > 190
+}
+
+/// The ink of each line of a text drawn in white in `area`: (left, right, top, bottom) of
+/// each run of rows with white pixels.
+fn lines_of_ink(rgb: &[u8], w: u32, area: (u32, u32, u32, u32)) -> Vec<(u32, u32, u32, u32)> {
+    let ink = pixels(rgb, w, area, white);
+    let mut rows: Vec<u32> = ink.iter().map(|p| p.1).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    let mut bands: Vec<(u32, u32)> = Vec::new();
+    for y in rows {
+        match bands.last_mut() {
+            Some(b) if b.1 + 1 >= y => b.1 = y,
+            _ => bands.push((y, y)),
+        }
+    }
+    bands
+        .iter()
+        .map(|(top, bottom)| {
+            let xs: Vec<u32> = ink.iter().filter(|p| p.1 >= *top && p.1 <= *bottom).map(|p| p.0).collect();
+            (*xs.iter().min().unwrap(), *xs.iter().max().unwrap(), *top, *bottom)
+        })
+        .collect()
+}
+
+fn styled_text_as(strategy: &str) {
+    let env = Env::new();
+    env.export(
+        r##"{"reel":1,"output":{"width":320,"height":120,"fps":30},
+            "video":[{"gap":1,"color":"#303030"}],
+            "overlays":[
+              {"text":"Ab","start":0,"end":1,"x":20,"y":10,"size":24,"box":{"color":"#ff0000","padding":6},"outline":{"color":"#0000ff","width":2}},
+              {"text":"Ab","start":0,"end":1,"x":120,"y":10,"size":24,"box":{"color":"#ff0000","padding":6}},
+              {"text":"WWWW\nll","start":0,"end":1,"x":20,"y":56,"size":16,"align":"center"},
+              {"text":"WWWW\nll","start":0,"end":1,"x":170,"y":56,"size":16,"align":"right"},
+              {"text":"o","start":0,"end":1,"x":264,"y":16,"size":24,"box":{"color":"white","padding":10},"fade_in":0.5,"fade_out":0.3}]}"##,
+        &["--strategy", strategy],
+    );
+    let out = env.path("out.mp4");
+    let (w, _, rgb) = reel_testkit::frame_rgb(&out, 10);
+    // The box starts exactly `padding` before the text's left and top edges (x 120, y 10).
+    let boxed = pixels(&rgb, w, (100, 0, 220, 50), red);
+    let left = boxed.iter().map(|p| p.0).min().unwrap();
+    let top = boxed.iter().map(|p| p.1).min().unwrap();
+    assert_eq!((left, top), (114, 4), "the box's top-left corner");
+    // ... and reaches `padding` beyond the glyphs on the right and below (drawtext's text box
+    // also holds the advance after the last glyph and room for descenders).
+    let right = boxed.iter().map(|p| p.0).max().unwrap();
+    let bottom = boxed.iter().map(|p| p.1).max().unwrap();
+    let glyphs = pixels(&rgb, w, (left, top, right + 1, bottom + 1), white);
+    let ink = |f: fn(&(u32, u32)) -> u32| glyphs.iter().map(f).max().unwrap();
+    let (ink_right, ink_bottom) = (ink(|p| p.0), ink(|p| p.1));
+    assert!(right >= ink_right + 6 && bottom >= ink_bottom + 6, "box to {right},{bottom}, glyphs to {ink_right},{ink_bottom}");
+    assert!(right <= ink_right + 12 && bottom <= ink_bottom + 12, "box to {right},{bottom}, glyphs to {ink_right},{ink_bottom}");
+    // Every pixel of the box above the glyphs (its padding) has the box's colour.
+    let padding = pixels(&rgb, w, (left, top, right + 1, top + 6), |r, g, b| !red(r, g, b));
+    assert!(padding.is_empty(), "the padding is all red: {padding:?}");
+    // The same box with an outline, 100 pixels to the left.
+    let outlined_box = pixels(&rgb, w, (0, 0, 100, 50), red);
+    assert_eq!(outlined_box.iter().map(|p| (p.0, p.1)).min(), Some((14, 4)));
+    // The outline: blue around the glyphs of the first text, none around the second's.
+    let blue = |r: u8, g: u8, b: u8| b > 150 && r < 110 && g < 110;
+    let outlined = pixels(&rgb, w, (14, 4, 100, bottom + 1), blue).len();
+    let plain = pixels(&rgb, w, (114, 4, 220, bottom + 1), blue).len();
+    assert!(outlined > 40 && plain == 0, "outline pixels: {outlined} with an outline, {plain} without");
+    // Multi-line alignment: centred lines share their middle (the block starts at x 20), right
+    // aligned lines their right edge (glyph bearings differ by a pixel or two).
+    let centred = lines_of_ink(&rgb, w, (0, 50, 160, 120));
+    assert_eq!(centred.len(), 2, "{centred:?}");
+    let middle = |l: &(u32, u32, u32, u32)| f64::from(l.0 + l.1) / 2.0;
+    assert!((middle(&centred[0]) - middle(&centred[1])).abs() <= 2.0, "centred: {centred:?}");
+    assert!(centred[0].0.abs_diff(20) <= 2, "the block's left edge at x 20: {centred:?}");
+    let right_aligned = lines_of_ink(&rgb, w, (160, 50, 320, 120));
+    assert_eq!(right_aligned.len(), 2, "{right_aligned:?}");
+    assert!(right_aligned[0].1.abs_diff(right_aligned[1].1) <= 2, "right aligned: {right_aligned:?}");
+    assert!(right_aligned[0].0.abs_diff(170) <= 2, "the block's left edge at x 170: {right_aligned:?}");
+    assert!(right_aligned[1].0 > right_aligned[0].0 + 20, "the short line sits right: {right_aligned:?}");
+    // A text's fades take its box (and glyphs) from and to transparent: the box's padding
+    // above the glyph goes from the background's grey (0x30) to white and back.
+    let padding = region_luma(&out, (256.0 / 320.0, 8.0 / 120.0, 12.0 / 320.0, 6.0 / 120.0));
+    let level: Vec<f64> = padding.iter().map(|l| (l - 48.0) / (255.0 - 48.0)).collect();
+    assert_levels("text fades", &level, 0..30, |t| (t / 0.5).min((1.0 - t) / 0.3).clamp(0.0, 1.0), 0.04);
+    assert_clean_cfr(&out, FPS);
+}
+
 // Each case as one pass and as segments.
 
 #[test]
@@ -384,6 +489,16 @@ fn speed_follows_in_plus_speed_times_t() {
 #[test]
 fn speed_follows_in_plus_speed_times_t_in_segments() {
     speed_follows_in_plus_speed_times_t_as("segments");
+}
+
+#[test]
+fn styled_text() {
+    styled_text_as("single_pass");
+}
+
+#[test]
+fn styled_text_in_segments() {
+    styled_text_as("segments");
 }
 
 #[test]

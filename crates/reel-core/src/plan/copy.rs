@@ -170,7 +170,8 @@ pub(super) fn check(ctx: &Context<'_>) -> Verdict {
                 }
             }
         }
-        if let Err(why) = piece(info, span.in_s, span.out_s, loose) {
+        // The clip's own range (a span leaves out the clip's share of its transitions).
+        if let Err(why) = piece(info, clip.in_s, clip.in_s + clip.speed * span.length, loose) {
             no.push(format!("video[{i}].{why}"));
         }
     }

@@ -115,6 +115,7 @@ impl Level {
     /// The level as an expression of the frame time `T`.
     fn expr(self) -> String {
         match self {
+            Level::Rise { zero_at, over } if zero_at < 0.0 => format!("clip((T+{})/{},0,1)", secs(-zero_at), secs(over)),
             Level::Rise { zero_at, over } => format!("clip((T-{})/{},0,1)", secs(zero_at), secs(over)),
             Level::Fall { zero_at, over } => format!("clip(({}-T)/{},0,1)", secs(zero_at), secs(over)),
         }
