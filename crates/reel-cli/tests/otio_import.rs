@@ -223,12 +223,12 @@ fn dissolves_and_speed_become_timeline_1_1() {
     let ids: Vec<Option<(u8, u32)>> =
         reel_testkit::read_frame_ids(&out, None).into_iter().map(|f| f.map(|f| (f.source, f.frame))).collect();
     assert_eq!(ids.len(), 105);
-    for k in 0..24 {
-        assert_eq!(ids[k], Some((1, 15 + 2 * k as u32)), "frame {k}: A at double speed");
+    for (k, id) in ids.iter().enumerate().take(24) {
+        assert_eq!(*id, Some((1, 15 + 2 * k as u32)), "frame {k}: A at double speed");
     }
-    for k in 36..84 {
+    for (k, id) in ids.iter().enumerate().take(84).skip(36) {
         // B starts at 0.8 s at its 0.8 s.
-        assert_eq!(ids[k], Some((2, k as u32)), "frame {k}: B");
+        assert_eq!(*id, Some((2, k as u32)), "frame {k}: B");
     }
     assert!(ids[96..].iter().all(Option::is_none), "black at the end: {:?}", &ids[96..]);
 }
