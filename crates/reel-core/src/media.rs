@@ -15,6 +15,11 @@ pub struct MediaInfo {
     /// Container start time in seconds (what `-ss` is relative to).
     pub start_time: Option<f64>,
     pub size: Option<u64>,
+    /// When the file was last modified, nanoseconds since the Unix epoch, as the file
+    /// system said when it was probed (the engine fills it in; part of the identity that
+    /// cache keys and the end-of-export source check use).
+    #[serde(default)]
+    pub modified: Option<u64>,
     pub bit_rate: Option<u64>,
     pub streams: Vec<StreamInfo>,
     /// Keyframe times of the first video stream, in seconds from `start_time`, ascending.
@@ -117,6 +122,9 @@ impl StreamInfo {
 /// Container formats reel refuses as sources: they make ffmpeg open other files or
 /// generate media (playlists, concat lists, filter graphs).
 pub const REFUSED_FORMATS: &[&str] = &["hls", "applehttp", "concat", "dash", "lavfi", "ffconcat", "tee"];
+
+/// Extensions of files probed and read as still images (`-f image2 -pattern_type none`).
+pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "bmp"];
 
 /// Demuxers reel lets ffmpeg use on sources (`-format_whitelist`).
 pub const ALLOWED_DEMUXERS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,flv,mp3,wav,w64,aiff,ogg,flac,aac,image2,png_pipe,jpeg_pipe,webp_pipe,bmp_pipe,tiff_pipe,gif,mjpeg,h264,hevc";

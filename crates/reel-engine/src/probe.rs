@@ -22,8 +22,7 @@ use std::time::Duration;
 /// The longest one probe may take (it reads the whole container, decoding nothing).
 pub const PROBE_TIMEOUT: Duration = Duration::from_mins(2);
 
-/// Extensions probed as still images (`-f image2 -pattern_type none`).
-pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "bmp"];
+pub use reel_core::media::IMAGE_EXTENSIONS;
 
 /// Why a file could not be probed. Each message names the file (as the user wrote it) and
 /// says what to do.
@@ -129,6 +128,9 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
     let out = run_command(ffprobe, &args, PROBE_TIMEOUT).map_err(failed)?;
     let unparsed = |source: FfprobeParseError| ProbeError::Output { path: shown.to_owned(), source };
     let mut info = reel_core::ffprobe::parse(&out.stdout).map_err(unparsed)?;
+    // The file's identity as it was probed: a later change to it is a different source.
+    info.size = Some(meta.len());
+    info.modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_nanos() as u64);
     if let Some(format) = info.refused_format() {
         return Err(ProbeError::Refused { path: shown.to_owned(), what: refused_what(format) });
     }

@@ -414,11 +414,14 @@ impl VideoGraph {
         // Each item gives exactly its frames, in order; numbering them on the output grid
         // keeps every frame (the concat filter gives a one-frame item no duration, and the
         // frames after it collapsed onto one timestamp).
+        // The time base is one frame, so every timestamp is exact (in microseconds, frame
+        // 32 at 30 fps fell 1 µs before the overlay frame meant for it).
         chains.push(format!(
-            "{}concat=n={}:v=1:a=0,setpts={}[{base}]",
+            "{}concat=n={}:v=1:a=0,settb={}/{},setpts=N[{base}]",
             video_labels.concat(),
             video_labels.len(),
-            escape_value(&format!("N*{}/{}/TB", fps.den, fps.num))
+            fps.den,
+            fps.num
         ));
 
         for (j, overlay) in timeline.overlays.iter().enumerate() {

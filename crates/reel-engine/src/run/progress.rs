@@ -117,7 +117,8 @@ impl<'a> Progress<'a> {
         j.done = if block.end || j.expected <= 0.0 { 1.0 } else { (out_time / j.expected).clamp(0.0, 1.0) };
         (j.fps, j.speed) = (block.fps, block.speed);
         self.last_job.clone_from(&self.ids[i]);
-        // The final job's frames are all written but it runs on: the +faststart rewrite.
+        // The final job's frames are all written but it runs on: it writes the index at
+        // the front of the file.
         if Some(i) == self.final_index && !self.faststart_announced && !block.end && out_time >= j.expected - 2.0 * self.frame {
             self.faststart_announced = true;
             (self.sink)(Event::Stage(StageEvent { stage: "faststart".to_owned() }));
