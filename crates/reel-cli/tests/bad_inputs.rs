@@ -90,8 +90,8 @@ fn unknown_field() {
     let env = with_clip();
     let err = refused(
         &env,
-        r#"{"reel":1,"video":[{"source":"media/a.mp4","speed":2}]}"#,
-        &["video[0].speed: unknown field `speed`, expected one of `source`"],
+        r#"{"reel":1,"video":[{"source":"media/a.mp4","reverse":true}]}"#,
+        &["video[0].reverse: unknown field `reverse`, expected one of `source`"],
     );
     insta::assert_snapshot!("unknown_field", err);
 }

@@ -43,7 +43,7 @@ pub mod text;
 
 pub use encoder::{default_quality, encoder_args, segment_args, select_encoder, EncoderChoice};
 pub use graph::INLINE_GRAPH_LIMIT;
-pub use layout::Layout;
+pub use layout::{Effect, Layout};
 pub use segments::CHUNK_SECONDS;
 pub use strategy::default_jobs;
 

@@ -219,3 +219,20 @@ fn a_speed_change_touches_only_its_clip() {
     assert!(changed.iter().all(|(a, _)| *a >= 300), "{changed:?}");
     assert_eq!(fast.iter().filter(|(a, _, _)| *a >= 300).map(|(a, n, _)| (*a, *n)).collect::<Vec<_>>(), [(300, 120), (420, 30)]);
 }
+
+#[test]
+fn the_layout_names_the_frames_each_effect_touches() {
+    // What another strategy (a smart render) must re-encode rather than copy.
+    let json = r#"{"reel":1,"output":{"width":640,"height":360,"fps":30},
+        "video":[{"source":"a.mp4","in":0,"out":4,"fade_in":0.5},{"transition":"dip","duration":1},
+                 {"source":"b.mp4","in":0,"out":4,"speed":2}],
+        "overlays":[{"text":"hi","start":0,"end":1,"fade_out":0.2}]}"#;
+    let timeline = parse(json, "/media").unwrap();
+    let layout = reel_core::plan::Layout::new(&timeline, &media(), &timeline.output).unwrap();
+    let effects: Vec<(u64, u64, String)> = layout.effects(&timeline).into_iter().map(|e| (e.first, e.end, e.what)).collect();
+    let effects: Vec<(u64, u64, &str)> = effects.iter().map(|(a, b, w)| (*a, *b, w.as_str())).collect();
+    assert_eq!(
+        effects,
+        [(0, 15, "video[0].fade_in"), (90, 120, "video[1] (dip)"), (90, 150, "video[2] (speed 2)"), (24, 30, "overlays[0].fade_out")]
+    );
+}

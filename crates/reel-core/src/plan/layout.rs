@@ -60,6 +60,17 @@ impl Span {
     }
 }
 
+/// A run of output frames a timeline 1.1 effect draws: a fade, a transition's overlap, a
+/// clip at another speed. No source frame can be copied there, and the segments strategy
+/// gives it segments of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effect {
+    pub first: u64,
+    pub end: u64,
+    /// What it is, at its JSON path: `video[1] (crossfade)`, `video[0].fade_in`.
+    pub what: String,
+}
+
 /// The first output frame at or after `t` (with the 1 µs tolerance).
 pub fn frame_at_or_after(t: f64, fps: Rational) -> u64 {
     ((t - TOLERANCE) * fps.as_f64()).ceil().max(0.0) as u64
@@ -214,6 +225,45 @@ impl Layout {
             items: spans,
             warnings,
         })
+    }
+
+    /// The frames each fade, transition and speed change touches, in timeline order (empty
+    /// runs left out).
+    pub fn effects(&self, timeline: &Timeline) -> Vec<Effect> {
+        let frame = |t: f64| frame_at_or_after(t, self.fps).min(self.frames);
+        let mut out = Vec::new();
+        let mut add = |first: u64, end: u64, what: String| {
+            if end > first {
+                out.push(Effect { first, end, what });
+            }
+        };
+        for (i, (item, span)) in timeline.items.iter().zip(&self.items).enumerate() {
+            match item {
+                Item::Clip(c) => {
+                    let (first, end) = (frame(span.item_start), frame(span.item_start + span.length));
+                    if (c.speed - 1.0).abs() > f64::EPSILON {
+                        add(first, end, format!("video[{i}] (speed {})", c.speed));
+                    }
+                    if let Some(r) = c.fade_in {
+                        add(first, frame(span.item_start + r.remaining()), format!("video[{i}].fade_in"));
+                    }
+                    if let Some(r) = c.fade_out {
+                        add(frame(span.item_start + span.length - r.remaining()), end, format!("video[{i}].fade_out"));
+                    }
+                }
+                Item::Transition(t) => add(span.first_frame, span.end_frame(), format!("video[{i}] ({})", t.kind.as_str())),
+                Item::Gap(_) => {}
+            }
+        }
+        for (j, overlay) in timeline.overlays.iter().enumerate() {
+            if let Some(r) = overlay.fade_in {
+                add(frame(overlay.start), frame(overlay.start + r.remaining()), format!("overlays[{j}].fade_in"));
+            }
+            if let Some(r) = overlay.fade_out {
+                add(frame(overlay.end - r.remaining()), frame(overlay.end), format!("overlays[{j}].fade_out"));
+            }
+        }
+        out
     }
 
     /// The same grid at half the width and height (even sizes): the `draft` preset's

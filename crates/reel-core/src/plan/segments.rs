@@ -191,28 +191,13 @@ fn cut(timeline: &Timeline, layout: &Layout) -> Vec<(u64, u64)> {
     let fps = layout.fps;
     let chunk = ((CHUNK_SECONDS * fps.as_f64()).round() as u64).max(1);
     let mut cuts = std::collections::BTreeSet::from([0, total]);
-    let mut hard = std::collections::BTreeSet::new();
-    let frame = |t: f64| frame_at_or_after(t, fps).min(total);
+    // Where an effect starts or ends: never merged across.
+    let hard: std::collections::BTreeSet<u64> = layout.effects(timeline).iter().flat_map(|e| [e.first, e.end]).collect();
     // Which item each frame range starts in, to bound the items per merged segment.
     let mut item_starts = Vec::new();
-    for (item, span) in timeline.items.iter().zip(&layout.items) {
-        if let Item::Clip(c) = item {
-            let (first, end) = (frame(span.item_start), frame(span.item_start + span.length));
-            if (c.speed - 1.0).abs() > f64::EPSILON {
-                hard.extend([first, end]);
-            }
-            if let Some(r) = c.fade_in {
-                hard.extend([first, frame(span.item_start + r.remaining())]);
-            }
-            if let Some(r) = c.fade_out {
-                hard.extend([frame(span.item_start + span.length - r.remaining()), end]);
-            }
-        }
+    for span in &layout.items {
         if span.frames == 0 {
             continue;
-        }
-        if let Item::Transition(_) = item {
-            hard.extend([span.first_frame, span.end_frame()]);
         }
         item_starts.push(span.first_frame);
         let mut k = span.first_frame;
@@ -223,13 +208,7 @@ fn cut(timeline: &Timeline, layout: &Layout) -> Vec<(u64, u64)> {
     }
     for overlay in &timeline.overlays {
         for t in [overlay.start, overlay.end] {
-            cuts.insert(frame(t));
-        }
-        if let Some(r) = overlay.fade_in {
-            hard.extend([frame(overlay.start), frame(overlay.start + r.remaining())]);
-        }
-        if let Some(r) = overlay.fade_out {
-            hard.extend([frame(overlay.end - r.remaining()), frame(overlay.end)]);
+            cuts.insert(frame_at_or_after(t, fps).min(total));
         }
     }
     cuts.extend(hard.iter().copied());
