@@ -206,15 +206,15 @@ fn cuts_on_just_after_just_before_and_inside_gops_of_every_clip() {
     let frames = &report["frames"];
     assert_eq!((frames["total"].as_u64(), frames["copied"].as_u64()), (Some(240), Some(195)), "{frames}");
     let items = [
-        Item::Clip { source: 20, fps: FPS, in_s: 1.0, out_s: 2.533_333_3, audio: true },
-        Item::Clip { source: 21, fps: FPS, in_s: 0.533_333_3, out_s: 2.466_666_7, audio: true },
-        Item::Clip { source: 20, fps: FPS, in_s: 1.466_666_7, out_s: 3.25, audio: true },
-        Item::Clip { source: 21, fps: FPS, in_s: 0.25, out_s: 3.0, audio: true },
+        Item::Clip { source: 50, fps: FPS, in_s: 1.0, out_s: 2.533_333_3, audio: true },
+        Item::Clip { source: 51, fps: FPS, in_s: 0.533_333_3, out_s: 2.466_666_7, audio: true },
+        Item::Clip { source: 50, fps: FPS, in_s: 1.466_666_7, out_s: 3.25, audio: true },
+        Item::Clip { source: 51, fps: FPS, in_s: 0.25, out_s: 3.0, audio: true },
     ];
     let out = env.path("out.mp4");
     let expected = expected_frames(&items, FPS);
     assert_eq!(expected.len(), 240);
-    assert_eq!((expected[0], expected[46], expected[104], expected[158]), (Some((20, 30)), Some((21, 16)), Some((20, 44)), Some((21, 8))));
+    assert_eq!((expected[0], expected[46], expected[104], expected[158]), (Some((50, 30)), Some((51, 16)), Some((50, 44)), Some((51, 8))));
     assert_frames(&out, None, &expected);
     assert_beeps(&out, &expected_beeps(&items), 1.0 / FPS);
     assert_streaming_mp4(&out, 8.0, 1.0 / FPS);
@@ -251,7 +251,7 @@ fn overlay_over_part_of_a_source_format_timeline_copies_everything_else() {
     let lit: Vec<usize> =
         reel_testkit::region_luma(&out, (0.0, 0.0, 0.09, 0.09)).iter().enumerate().filter(|(_, l)| **l > 200.0).map(|(k, _)| k).collect();
     assert_eq!(lit, (36..63).collect::<Vec<_>>(), "the image on frames with 1.2 <= t < 2.1");
-    let items = [Item::Clip { source: 20, fps: FPS, in_s: 0.0, out_s: 4.0, audio: true }];
+    let items = [Item::Clip { source: 50, fps: FPS, in_s: 0.0, out_s: 4.0, audio: true }];
     let expected = expected_frames(&items, FPS);
     assert_frames(&out, None, &expected);
     assert_beeps(&out, &expected_beeps(&items), 1.0 / FPS);
@@ -282,7 +282,7 @@ fn hevc_source_is_smart_rendered_to_hevc() {
         (probe["streams"][0]["codec_name"].as_str(), probe["streams"][0]["codec_tag_string"].as_str()),
         (Some("hevc"), Some("hvc1"))
     );
-    let items = [Item::Clip { source: 23, fps: FPS, in_s: 0.4, out_s: 2.6, audio: true }];
+    let items = [Item::Clip { source: 53, fps: FPS, in_s: 0.4, out_s: 2.6, audio: true }];
     let expected = expected_frames(&items, FPS);
     assert_frames(&out, None, &expected);
     assert_beeps(&out, &expected_beeps(&items), 1.0 / FPS);
@@ -316,8 +316,8 @@ fn a_source_reel_cannot_match_is_re_encoded_and_said_so() {
     assert_eq!(report["strategy"], "smart");
     assert_eq!((report["frames"]["copied"].as_u64(), report["frames"]["rendered"].as_u64()), (Some(60), Some(51)));
     let items = [
-        Item::Clip { source: 20, fps: FPS, in_s: 0.4, out_s: 2.6, audio: true },
-        Item::Clip { source: 22, fps: FPS, in_s: 0.5, out_s: 2.0, audio: true },
+        Item::Clip { source: 50, fps: FPS, in_s: 0.4, out_s: 2.6, audio: true },
+        Item::Clip { source: 52, fps: FPS, in_s: 0.5, out_s: 2.0, audio: true },
     ];
     let out = env.path("out.mp4");
     let expected = expected_frames(&items, FPS);
@@ -347,11 +347,36 @@ fn parameter_sets_reel_cannot_reproduce_make_the_export_fall_back() {
     let report = run.json();
     assert_eq!(report["strategy"], "single_pass");
     assert_eq!(report["frames"]["copied"], 0);
-    let items = [Item::Clip { source: 24, fps: FPS, in_s: 0.4, out_s: 2.6, audio: true }];
+    let items = [Item::Clip { source: 54, fps: FPS, in_s: 0.4, out_s: 2.6, audio: true }];
     let out = env.path("out.mp4");
     assert_frames(&out, None, &expected_frames(&items, FPS));
     assert_clean_cfr(&out, FPS);
     assert!(env.leftovers().is_empty(), "work folders left: {:?}", env.leftovers());
     let logged = env.logged();
     assert_eq!(logged.last().map(|e| e.strategy.clone()), Some(Some("single_pass".to_owned())));
+}
+
+#[test]
+fn a_clip_at_another_speed_is_re_encoded_beside_copied_gops() {
+    // Timeline 1.1: a speed change draws new frames, so that clip is re-encoded whole while
+    // the GOPs of the plain clip before it are copied.
+    let env = Env::new();
+    env.media("a.mp4", &fixture(Fixture::Gop15));
+    env.media("b.mp4", &fixture(Fixture::Gop15B));
+    let json = format!(
+        r#"{{"reel":1,{SOURCE_FORMAT},"video":[{{"source":"a.mp4","in":0.4,"out":2.6}},{{"source":"b.mp4","in":0,"out":2,"speed":2}}]}}"#
+    );
+    env.timeline(&json);
+    let plan = plan_json(&env);
+    assert_eq!(stretches(&plan), [("render".to_owned(), 3), ("copy".to_owned(), 60), ("render".to_owned(), 33)]);
+    let report = env.export(&json, &[]);
+    assert_eq!(report["strategy"], "smart");
+    // a shows its frames 12..78; b at twice the speed shows every other frame from 0.
+    let mut expected = expected_frames(&[Item::Clip { source: 50, fps: FPS, in_s: 0.4, out_s: 2.6, audio: true }], FPS);
+    expected.extend((0..30).map(|k| Some((51, 2 * k))));
+    let out = env.path("out.mp4");
+    assert_frames(&out, None, &expected);
+    assert_clean_cfr(&out, FPS);
+    assert_uniform_packets(&out, expected.len());
+    assert_eq!(assert_copied_stretches_identical(&out, &plan), 60);
 }

@@ -46,10 +46,11 @@ mod segments;
 mod single_pass;
 mod smart;
 mod strategy;
+pub mod text;
 
 pub use encoder::{default_quality, encoder_args, segment_args, select_encoder, EncoderChoice};
 pub use graph::INLINE_GRAPH_LIMIT;
-pub use layout::Layout;
+pub use layout::{Effect, Layout};
 pub use segments::CHUNK_SECONDS;
 pub use smart::MIN_COPIED_SHARE;
 pub use strategy::default_jobs;
@@ -126,6 +127,10 @@ pub struct PlanOptions<'a> {
     /// Why smart rendering must not be used for this export, when the engine found out (an
     /// earlier attempt's re-encoded part did not reproduce the source's parameter sets).
     pub smart_refused: Option<&'a str>,
+    /// Widths of the text lines that multi-line text aligned centre or right needs
+    /// ([`text::lines_to_measure`]), measured with the ffmpeg that will run the plan;
+    /// `None` draws such text left-aligned, with a warning.
+    pub text_widths: Option<&'a text::TextWidths>,
 }
 
 impl std::fmt::Debug for PlanOptions<'_> {
@@ -137,6 +142,7 @@ impl std::fmt::Debug for PlanOptions<'_> {
             .field("cache", &self.cache.is_some())
             .field("command_limit", &self.command_limit)
             .field("smart_refused", &self.smart_refused)
+            .field("text_widths", &self.text_widths.map(std::collections::BTreeMap::len))
             .finish()
     }
 }

@@ -189,3 +189,25 @@ fn keyframe_cuts_still_copy_and_a_forced_smart_render_copies_what_it_can() {
     assert_eq!(forced.strategy, Strategy::Smart);
     assert_eq!(stretches(&forced), [(How::Render, 0, 24)]);
 }
+
+#[test]
+fn fades_transitions_and_speed_changes_are_re_encoded_with_the_gops_they_touch() {
+    let p = smart(&format!(
+        r#"{{"reel":1,{SOURCE},"video":[{{"source":"a.mp4","in":0,"out":10,"fade_in":0.5}},{{"transition":"crossfade","duration":1}},
+            {{"source":"b.mp4","in":5,"out":15}},{{"source":"a.mp4","in":0,"out":4,"speed":2}}]}}"#
+    ));
+    assert_eq!(p.strategy, Strategy::Smart, "{}", p.explanation());
+    // a: the fade on 0..15 (its GOP 0..30 re-encoded), copy 30..270; the crossfade over
+    // 270..300 and b's first GOP (b from 6 s: its keyframe 6.0 is frame 300 of the output,
+    // so b's GOPs copy from there); a at speed 2 re-encoded whole (560..620).
+    assert_eq!(
+        stretches(&p),
+        [(How::Render, 0, 30), (How::Copy, 30, 240), (How::Render, 270, 30), (How::Copy, 300, 270), (How::Render, 570, 60)],
+        "{}",
+        p.explanation()
+    );
+    let whys: Vec<&str> = p.stretches.iter().map(|s| s.why.as_str()).collect();
+    assert!(whys[0].contains("video[0].fade_in draw(s) on them"), "{whys:?}");
+    assert!(whys[2].contains("video[1] is a crossfade between two clips"), "{whys:?}");
+    assert!(whys[4].contains("video[3] (speed 2) draw(s) on them"), "{whys:?}");
+}

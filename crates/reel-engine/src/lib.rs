@@ -18,6 +18,7 @@ pub mod probe;
 pub mod process;
 pub mod run;
 pub mod settings;
+pub mod text;
 pub mod usage;
 pub mod verify;
 

@@ -52,8 +52,8 @@ struct Summary {
 }
 
 impl Summary {
-    /// Counts and the export's length: each clip from `in` to `out` (or the source's end),
-    /// plus every gap.
+    /// Counts and the export's length: each clip from `in` to `out` (or the source's end) at
+    /// its speed, plus every gap, less every transition's overlap.
     fn of(timeline: &Timeline, media: &MediaMap) -> Self {
         let mut s = Self { clips: 0, gaps: 0, duration: 0.0 };
         for item in &timeline.items {
@@ -63,12 +63,14 @@ impl Summary {
                     let end = c.out_s.or_else(|| {
                         media.get(&c.source.path).and_then(|m| m.as_ref().ok()).and_then(reel_core::media::MediaInfo::best_duration)
                     });
-                    s.duration += end.map_or(0.0, |end| (end - c.in_s).max(0.0));
+                    s.duration += end.map_or(0.0, |end| c.length(end).max(0.0));
                 }
                 Item::Gap(g) => {
                     s.gaps += 1;
                     s.duration += g.duration;
                 }
+                // The clips it joins overlap.
+                Item::Transition(t) => s.duration -= t.duration,
             }
         }
         s

@@ -261,7 +261,7 @@ impl<'a> Smart<'a> {
 fn written<'t>(ctx: &Context<'t>, i: usize) -> &'t str {
     match &ctx.timeline.items[i] {
         Item::Clip(c) => &c.source.written,
-        Item::Gap(_) => "gap",
+        _ => "not a clip",
     }
 }
 
@@ -337,18 +337,22 @@ fn source_frame(in_s: f64, start: f64, k: u64, fps: Rational) -> u64 {
     ((in_s + (k as f64 * fps.period() - start) + TOLERANCE) * fps.as_f64()).floor().max(0.0) as u64
 }
 
-/// Every output frame's stretch: copied GOPs where a clip can be copied and no overlay
-/// draws, rendered elsewhere, with why.
+/// Every output frame's stretch: copied GOPs where a clip can be copied and nothing draws
+/// (no overlay, no fade, transition or speed change), rendered elsewhere, with why.
 fn lay_out(ctx: &Context<'_>, layout: &Layout, fits: &[Option<Result<(&MediaInfo, &StreamInfo), String>>]) -> Vec<Span> {
     let fps = layout.fps;
-    let overlays: Vec<(usize, u64, u64)> = ctx
+    // What draws on frames of a clip: overlays, and timeline 1.1's effects.
+    let mut drawers: Vec<(String, u64, u64)> = ctx
         .timeline
         .overlays
         .iter()
         .enumerate()
-        .map(|(j, o)| (j, frame_at_or_after(o.start, fps).min(layout.frames), frame_at_or_after(o.end, fps).min(layout.frames)))
+        .map(|(j, o)| {
+            (format!("overlays[{j}]"), frame_at_or_after(o.start, fps).min(layout.frames), frame_at_or_after(o.end, fps).min(layout.frames))
+        })
         .filter(|(_, a, b)| b > a)
         .collect();
+    drawers.extend(layout.effects(ctx.timeline).into_iter().map(|e| (e.what, e.first, e.end)));
     let mut spans: Vec<Span> = Vec::new();
     let render = |spans: &mut Vec<Span>, first: u64, end: u64, why: String| {
         if end > first {
@@ -365,6 +369,10 @@ fn lay_out(ctx: &Context<'_>, layout: &Layout, fits: &[Option<Result<(&MediaInfo
                 render(&mut spans, f0, f1, format!("video[{i}] is a gap"));
                 continue;
             }
+            (Item::Transition(t), _) => {
+                render(&mut spans, f0, f1, format!("video[{i}] is a {} between two clips", t.kind.as_str()));
+                continue;
+            }
             (Item::Clip(_), Some(Some(Ok(fit)))) => *fit,
             (Item::Clip(_), Some(Some(Err(why)))) => {
                 render(&mut spans, f0, f1, format!("{why}; re-encoded"));
@@ -373,28 +381,27 @@ fn lay_out(ctx: &Context<'_>, layout: &Layout, fits: &[Option<Result<(&MediaInfo
             _ => continue,
         };
         let name = written(ctx, i);
-        // The frames of this clip overlays draw on (overlapping ones as one stretch), and
+        // The frames of this clip something draws on (overlapping ones as one stretch), and
         // the plain ones between them.
-        let mut covered: Vec<(u64, u64, Vec<usize>)> = Vec::new();
-        let mut drawn: Vec<(u64, u64, usize)> =
-            overlays.iter().map(|(j, a, b)| ((*a).max(f0), (*b).min(f1), *j)).filter(|(a, b, _)| b > a).collect();
+        let mut covered: Vec<(u64, u64, Vec<&str>)> = Vec::new();
+        let mut drawn: Vec<(u64, u64, &str)> =
+            drawers.iter().map(|(what, a, b)| ((*a).max(f0), (*b).min(f1), what.as_str())).filter(|(a, b, _)| b > a).collect();
         drawn.sort_unstable();
-        for (a, b, j) in drawn {
+        for (a, b, what) in drawn {
             match covered.last_mut() {
                 Some(last) if a <= last.1 => {
                     last.1 = last.1.max(b);
-                    last.2.push(j);
+                    last.2.push(what);
                 }
-                _ => covered.push((a, b, vec![j])),
+                _ => covered.push((a, b, vec![what])),
             }
         }
         let mut plain = Vec::new();
         let mut at = f0;
-        for (a, b, js) in covered {
+        for (a, b, whats) in covered {
             plain.push((at, a));
             at = b;
-            let list: Vec<String> = js.iter().map(|j| format!("overlays[{j}]")).collect();
-            render(&mut spans, a, b, format!("{} draw(s) on them", list.join(", ")));
+            render(&mut spans, a, b, format!("{} draw(s) on them", whats.join(", ")));
         }
         plain.push((at, f1));
         plain.retain(|(u, v)| v > u);
@@ -414,7 +421,8 @@ fn lay_out(ctx: &Context<'_>, layout: &Layout, fits: &[Option<Result<(&MediaInfo
                     let (ka, at) = (keyframes[a], info.keyframes[a]);
                     let (c0, c1) = (u + (ka - s0), u + (b - s0));
                     if c0 > u {
-                        let since = if u == f0 { format!("in {} s", fmt_s(span.in_s)) } else { "the end of an overlay".to_owned() };
+                        let since =
+                            if u == f0 { format!("in {} s", fmt_s(span.in_s)) } else { "the end of what is drawn before".to_owned() };
                         render(&mut spans, u, c0, format!("video[{i}] ({name}): from {since} to its keyframe at {} s", fmt_s(at)));
                     }
                     spans.push(Span {
@@ -424,7 +432,7 @@ fn lay_out(ctx: &Context<'_>, layout: &Layout, fits: &[Option<Result<(&MediaInfo
                         why: format!("video[{i}] ({name}): whole GOPs, source frames {ka}..{b}, stream-copied"),
                     });
                     if v > c1 {
-                        let until = if v == f1 { format!("out {} s", fmt_s(span.out_s)) } else { "an overlay".to_owned() };
+                        let until = if v == f1 { format!("out {} s", fmt_s(span.out_s)) } else { "what is drawn after".to_owned() };
                         render(
                             &mut spans,
                             c1,
@@ -444,7 +452,7 @@ fn lay_out(ctx: &Context<'_>, layout: &Layout, fits: &[Option<Result<(&MediaInfo
 fn item_path(item: &Item) -> String {
     match item {
         Item::Clip(c) => c.source.path.clone(),
-        Item::Gap(_) => String::new(),
+        _ => String::new(),
     }
 }
 
