@@ -12,6 +12,9 @@
 //! An explicit path or variable that names nothing usable is an error, not a reason to
 //! look further: the user asked for that binary.
 //!
+//! Every path found is made absolute here, once: jobs run ffmpeg from their own work
+//! folder, where a relative `--ffmpeg node_modules/…/ffmpeg` would name nothing.
+//!
 //! # Running
 //! [`run_command`] runs an argument vector (never a shell line) with a time limit,
 //! capturing stdout and stderr. Its errors carry the shell-escaped command and the last
@@ -222,7 +225,8 @@ impl Tools {
             Some(&ffmpeg),
             lookup,
         )?;
-        Ok(Self { ffmpeg, ffmpeg_found, ffprobe, ffprobe_found })
+        let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+        Ok(Self { ffmpeg: absolute(ffmpeg), ffmpeg_found, ffprobe: absolute(ffprobe), ffprobe_found })
     }
 }
 

@@ -1,0 +1,86 @@
+//! The fault suite: what a hostile user (or an unlucky one) does to an export, through the
+//! real binary and the real ffmpeg (issue 13). Each test asserts the exit code, the
+//! sentence, the destination's bytes, and that no work folder and no process is left
+//! behind.
+
+mod common;
+
+use common::{which, Env};
+use reel_testkit::{fixture, Fixture};
+use reel_wire::exit;
+use std::path::Path;
+
+/// A short single-pass export of the 6-second test clip.
+const SHORT: &str = r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"a.mp4","in":0.5,"out":2.5}]}"#;
+
+/// An `Env` with the 6-second 30 fps test clip linked as `a.mp4`.
+fn with_clip() -> Env {
+    let env = Env::new();
+    env.media("a.mp4", &fixture(Fixture::Small30));
+    env
+}
+
+/// Processes (other than zombies) whose command line or working folder is inside `dir`:
+/// an ffmpeg left running by an export there.
+fn processes_in(dir: &Path) -> Vec<String> {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+    let needle = dir.to_string_lossy().into_owned();
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return found };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid == std::process::id() {
+            continue;
+        }
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        if stat.rsplit_once(") ").is_none_or(|(_, rest)| rest.starts_with('Z')) {
+            continue;
+        }
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        let cwd = std::fs::read_link(entry.path().join("cwd")).unwrap_or_default();
+        if cmdline.contains(&needle) || cwd.starts_with(&dir) {
+            found.push(format!("{pid}: {cmdline}"));
+        }
+    }
+    found
+}
+
+/// No work folder and no process left behind in `env`.
+#[track_caller]
+fn assert_clean(env: &Env) {
+    assert!(env.leftovers().is_empty(), "work folders left: {:?}", env.leftovers());
+    let running = processes_in(env.dir.path());
+    assert!(running.is_empty(), "processes left running: {running:?}");
+}
+
+/// Item 12: `--ffmpeg node_modules/…/ffmpeg` passed doctor, then every export failed with
+/// "cannot start ffmpeg": the jobs run in their own folder. Paths are made absolute once.
+#[test]
+fn relative_ffmpeg_and_ffprobe_paths_work_for_the_export() {
+    let env = with_clip();
+    let bin = env.mkdir("node_modules/ffmpeg-static/bin");
+    for tool in ["ffmpeg", "ffprobe"] {
+        std::os::unix::fs::symlink(which(tool).expect("tool on PATH"), bin.join(tool)).unwrap();
+    }
+    env.timeline(SHORT);
+    let flags = ["--ffmpeg", "node_modules/ffmpeg-static/bin/ffmpeg", "--ffprobe", "node_modules/ffmpeg-static/bin/ffprobe"];
+    let report = env.reel(&[&flags[..], &["doctor", "--json"]].concat()).ok().json();
+    assert_eq!(report["ffmpeg"].as_str(), Some(env.path("node_modules/ffmpeg-static/bin/ffmpeg").to_str().unwrap()));
+    env.reel(&[&flags[..], &["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]].concat()).ok();
+    common::assert_streaming_mp4(&env.path("out.mp4"), 2.0, 1.0 / 30.0);
+    assert_clean(&env);
+}
+
+#[test]
+fn nothing_is_left_running_after_a_refusal() {
+    // The helper itself must see a process in the folder: a sleeping shell started there.
+    let env = Env::new();
+    let mut child = std::process::Command::new("sleep").arg("30").current_dir(env.dir.path()).spawn().unwrap();
+    assert_eq!(processes_in(env.dir.path()).len(), 1, "the helper finds processes by working folder");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(processes_in(env.dir.path()).is_empty());
+    env.reel(&["check", "missing.json"]).code(exit::INVALID_INPUT);
+    assert_clean(&env);
+}
