@@ -84,3 +84,33 @@ fn nothing_is_left_running_after_a_refusal() {
     env.reel(&["check", "missing.json"]).code(exit::INVALID_INPUT);
     assert_clean(&env);
 }
+
+/// Item 8: the timeline was read without a limit (`reel check /dev/zero` grew past 2 GB)
+/// and a named pipe blocked forever. Only regular files up to 256 MB are read.
+#[test]
+fn timelines_that_are_devices_pipes_or_huge_are_refused_at_once() {
+    let env = with_clip();
+    let started = std::time::Instant::now();
+    let run = env.reel(&["check", "/dev/zero"]).code(exit::INVALID_INPUT);
+    run.stderr_has(&["error: the timeline /dev/zero is not a regular file (a device, pipe or socket), so reading it might never end"]);
+    let fifo = env.path("fifo.json");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    for command in ["check", "export", "plan"] {
+        env.reel(&[command, "fifo.json"]).code(exit::INVALID_INPUT).stderr_has(&["error: the timeline fifo.json is not a regular file"]);
+    }
+    // A sparse file: 300 MB stated, nothing on disk.
+    let huge = std::fs::File::create(env.path("huge.json")).unwrap();
+    huge.set_len(300_000_000).unwrap();
+    let run = env.reel(&["check", "huge.json"]).code(exit::INVALID_INPUT);
+    insta::assert_snapshot!("timeline_too_large", run.stderr());
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "refused at once, not read: {:?}", started.elapsed());
+    // The settings file gets the same treatment.
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    nix::unistd::mkfifo(&env.config_dir().join("settings.toml"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+    env.timeline(SHORT);
+    env.reel(&["export", "timeline.json", "-o", "out.mp4"])
+        .code(exit::INVALID_INPUT)
+        .stderr_has(&["cannot read the settings file", "settings.toml: it is not a regular file (a device, pipe or socket)"]);
+    assert!(!env.path("out.mp4").exists());
+    assert_clean(&env);
+}

@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod error;
 pub mod export_log;
 pub mod ffmpeg;
+pub mod files;
 pub mod folders;
 pub mod probe;
 pub mod process;

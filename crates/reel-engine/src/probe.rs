@@ -9,6 +9,7 @@
 
 use crate::error::ToolError;
 use crate::ffmpeg::{meaningful_lines, run_command, run_reading, strip_component, Tools};
+use crate::files::ReadError;
 use reel_core::ffprobe::FfprobeParseError;
 use reel_core::media::MediaInfo;
 use reel_core::timeline::{Problem, Timeline, TimelineError};
@@ -215,6 +216,10 @@ pub enum LoadError {
     Directory { path: String },
     #[error("the timeline {path} cannot be read ({reason}); check that it is a file you are allowed to read")]
     Unreadable { path: String, reason: String },
+    #[error("the timeline {path} is not a regular file (a device, pipe or socket), so reading it might never end; save the timeline to a file and give that file's path")]
+    NotAFile { path: String },
+    #[error("the timeline {path} is {}, over the {} reel reads; a timeline is a JSON file of a few megabytes at most, so check that this is the right file", crate::files::megabytes(*size), crate::files::megabytes(*limit))]
+    TooLarge { path: String, size: u64, limit: u64 },
     #[error("the timeline {path} is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8 JSON")]
     NotUtf8 { path: String, offset: usize },
     /// Structural problems, or problems with the media: every one found, each at its JSON path.
@@ -258,13 +263,19 @@ fn render_invalid(path: &str, error: &TimelineError) -> String {
     Render(path, error).to_string()
 }
 
+/// The largest timeline file reel reads: 100,000 clips take about 10 MB.
+pub const TIMELINE_LIMIT: u64 = 256_000_000;
+
 /// Reads and parses a timeline file, checking its structure only (no media is opened).
+/// Only a regular file of at most [`TIMELINE_LIMIT`] bytes is read.
 pub fn read_timeline(path: &Path) -> Result<Timeline, LoadError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => LoadError::Missing { path: shown.clone() },
-        _ if path.is_dir() => LoadError::Directory { path: shown.clone() },
-        _ => LoadError::Unreadable { path: shown.clone(), reason: e.to_string() },
+    let bytes = crate::files::read_bounded(path, TIMELINE_LIMIT).map_err(|e| match e {
+        ReadError::Missing => LoadError::Missing { path: shown.clone() },
+        ReadError::Directory => LoadError::Directory { path: shown.clone() },
+        ReadError::NotRegular => LoadError::NotAFile { path: shown.clone() },
+        ReadError::TooLarge { size, limit } => LoadError::TooLarge { path: shown.clone(), size, limit },
+        ReadError::Io(e) => LoadError::Unreadable { path: shown.clone(), reason: e.to_string() },
     })?;
     let text = String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 { path: shown.clone(), offset: e.utf8_error().valid_up_to() })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
