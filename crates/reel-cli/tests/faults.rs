@@ -114,3 +114,28 @@ fn timelines_that_are_devices_pipes_or_huge_are_refused_at_once() {
     assert!(!env.path("out.mp4").exists());
     assert_clean(&env);
 }
+
+/// Item 7: text with a NUL drew only what came before it. Control characters other than
+/// line breaks and tabs are refused at their JSON path, by check and export alike.
+#[test]
+fn text_with_control_characters_is_refused_not_cut() {
+    let env = with_clip();
+    let json = |text: &str| {
+        format!(
+            r#"{{"reel":1,"output":{{"width":320,"height":180,"fps":30}},"video":[{{"source":"a.mp4","out":1}}],"overlays":[{{"text":"{text}","start":0,"end":1}}]}}"#
+        )
+    };
+    env.timeline(&json(r"Hello\u0000World"));
+    for args in [&["check", "timeline.json"][..], &["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]] {
+        let run = env.reel(args).code(exit::INVALID_INPUT);
+        insta::assert_snapshot!("text_with_nul", run.stderr());
+    }
+    env.timeline(&json(r"bell\u0007 and return\r"));
+    env.reel(&["check", "timeline.json"])
+        .code(exit::INVALID_INPUT)
+        .stderr_has(&["overlays[0].text: contains the control character U+0007 at character 4"]);
+    env.timeline(&json(r"two\nlines\tand a tab"));
+    env.reel(&["check", "timeline.json"]).ok();
+    assert!(!env.path("out.mp4").exists());
+    assert_clean(&env);
+}
