@@ -139,3 +139,24 @@ fn text_with_control_characters_is_refused_not_cut() {
     assert!(!env.path("out.mp4").exists());
     assert_clean(&env);
 }
+
+/// Item 4: `-o TIMELINE.json --overwrite` replaced the timeline itself with the MP4. The
+/// timeline and the settings file are inputs too, however they are named.
+#[test]
+fn the_timeline_and_the_settings_file_are_never_overwritten() {
+    let env = with_clip();
+    let timeline = env.timeline(SHORT);
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    let settings = env.config_dir().join("settings.toml");
+    std::fs::write(&settings, "[output]\npreset = \"draft\"\n").unwrap();
+    std::os::unix::fs::symlink(&timeline, env.path("alias.mp4")).unwrap();
+    for (target, named) in
+        [("timeline.json", "timeline.json"), ("alias.mp4", "timeline.json"), (settings.to_str().unwrap(), "settings.toml")]
+    {
+        let run = env.reel(&["export", "timeline.json", "-o", target, "--overwrite", "--progress", "none"]).code(exit::DESTINATION);
+        run.stderr_has(&["is one of the export's inputs (", named, "); reel never overwrites an input. Choose another output path"]);
+    }
+    assert_eq!(std::fs::read_to_string(&timeline).unwrap(), SHORT);
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), "[output]\npreset = \"draft\"\n");
+    assert_clean(&env);
+}

@@ -7,6 +7,7 @@ use super::settings::{default_output, effective, flag_settings, user_settings};
 use super::Result;
 use crate::{Cli, ExportArgs, ProgressMode};
 use reel_engine::export_log::{self, Entry, Outcome};
+use reel_engine::run::InputFile;
 use reel_engine::{RunOptions, Tools};
 use reel_wire::{exit, ErrorEvent, Event, ExportReport, MessageEvent, PlanEvent, StageEvent, StageTimings, StartEvent};
 use std::io::{IsTerminal, Write};
@@ -188,7 +189,10 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     for w in &plan.warnings {
         out.warn(w.clone());
     }
-    let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel) };
+    // The timeline and the settings file are inputs too: never written over.
+    let mut inputs = vec![InputFile::named(&args.timeline)];
+    inputs.extend(file.path.iter().filter(|_| file.found).map(InputFile::named));
+    let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel), inputs };
     let timings = StageTimings { probe, plan: plan_time, total: probe + plan_time, ..StageTimings::default() };
     Ok(reel_engine::run_plan(&plan, &tools, &destination, &options, timings, &mut |e| out.emit(&e))?)
 }

@@ -2,7 +2,7 @@
 //! the output is not an input, it does not exist unless overwriting, the command lines fit),
 //! the private work folder beside the destination, and the final move into place.
 
-use super::RunError;
+use super::{InputFile, RunError};
 use reel_core::args::InputKind;
 use reel_core::plan::{Job, Plan};
 use std::path::{Path, PathBuf};
@@ -90,18 +90,20 @@ pub fn check_command_lines(plan: &Plan, program: &Path) -> Result<(), RunError> 
     Ok(())
 }
 
-/// Checks the destination before any work: its folder is writable, it is not an input,
-/// and it does not exist unless overwriting.
-pub fn check_destination(plan: &Plan, destination: &Path, overwrite: bool) -> Result<PathBuf, RunError> {
+/// Checks the destination before any work: its folder is writable, it is not an input
+/// (of the plan, or one of `inputs`: the timeline, the settings file), and it does not
+/// exist unless overwriting.
+pub fn check_destination(plan: &Plan, destination: &Path, inputs: &[InputFile], overwrite: bool) -> Result<PathBuf, RunError> {
     let shown = destination.display().to_string();
     let folder = destination.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_owned);
     let meta = std::fs::metadata(&folder).map_err(|e| RunError::Folder { folder: folder.display().to_string(), reason: e.to_string() })?;
     if !meta.is_dir() {
         return Err(RunError::Folder { folder: folder.display().to_string(), reason: "it is not a folder".to_owned() });
     }
-    for input in plan_inputs(plan) {
-        if same_file(destination, Path::new(&input)) {
-            return Err(RunError::IsInput { path: shown, input });
+    let named = inputs.iter().map(|i| (i.path.clone(), i.shown.clone()));
+    for (input, input_shown) in plan_inputs(plan).into_iter().map(|p| (PathBuf::from(&p), p)).chain(named) {
+        if same_file(destination, &input) {
+            return Err(RunError::IsInput { path: shown, input: input_shown });
         }
     }
     if destination.is_dir() {

@@ -5,8 +5,10 @@
 //! removed and the destination is untouched.
 
 mod destination;
+mod inputs;
 
 pub use destination::{check_command_lines, check_destination};
+pub use inputs::InputFile;
 
 use crate::ffmpeg::Tools;
 use crate::process::{Ended, Spec};
@@ -25,6 +27,9 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub overwrite: bool,
+    /// Files the export reads besides those the plan names (the timeline, the settings
+    /// file), and the plan's sources as they were probed: none is ever overwritten.
+    pub inputs: Vec<InputFile>,
     /// Log every command, shell-escaped, to stderr.
     pub verbose: bool,
     /// Set to stop: ffmpeg is killed and nothing is left behind.
@@ -226,7 +231,7 @@ pub fn run_plan(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<ExportReport, RunError> {
     let started = Instant::now();
-    let folder = check_destination(plan, destination, options.overwrite)?;
+    let folder = check_destination(plan, destination, &options.inputs, options.overwrite)?;
     check_command_lines(plan, &tools.ffmpeg)?;
     reclaim_stale(&folder);
     let work = tempfile::Builder::new()
