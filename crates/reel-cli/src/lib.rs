@@ -51,7 +51,8 @@ pub enum Cmd {
     Plan(PlanArgs),
 
     // -- Inspecting --
-    /// Validate a timeline against its media without encoding.
+    /// Check everything an export checks before it encodes (timeline, media, settings,
+    /// plan), without encoding.
     Check(CheckArgs),
     /// Show a media file's container, streams, timing and keyframes.
     Probe(ProbeArgs),
@@ -106,6 +107,9 @@ pub struct CheckArgs {
     /// Print the result (or the problems) as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Check with these settings, as `reel export` with the same flags would.
+    #[command(flatten)]
+    pub output: OutputFlags,
 }
 
 /// `reel probe`.

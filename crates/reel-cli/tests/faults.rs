@@ -160,3 +160,30 @@ fn the_timeline_and_the_settings_file_are_never_overwritten() {
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), "[output]\npreset = \"draft\"\n");
     assert_clean(&env);
 }
+
+/// Item 10: `reel check` said "ok" to a timeline that `reel export` refused (too large
+/// for one command line). check now makes every check export makes before encoding, with
+/// the same sentence.
+#[test]
+fn check_refuses_what_export_refuses_with_the_same_sentence() {
+    let env = Env::new();
+    let name = format!("{}.mp4", "a-very-long-source-name".repeat(8));
+    env.media(&name, &fixture(Fixture::Small30));
+    let clips: Vec<String> = (0..20_000)
+        .map(|i| format!(r#"{{"source":"{name}","in":{},"out":{}}}"#, f64::from(i % 50) * 0.1, f64::from(i % 50) * 0.1 + 0.05))
+        .collect();
+    env.timeline(&format!(r#"{{"reel":1,"output":{{"width":160,"height":90,"fps":30}},"video":[{}]}}"#, clips.join(",")));
+    let check = env.reel(&["check", "timeline.json"]).code(exit::INVALID_INPUT);
+    let export = env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).code(exit::INVALID_INPUT);
+    assert!(check.stderr().contains("would need a command line of"), "{}", check.stderr());
+    assert_eq!(check.stderr(), export.stderr());
+    // A flag given to check is applied as export applies it.
+    env.timeline(r#"{"reel":1,"video":[{"source":"x.mp4"}]}"#);
+    env.media("x.mp4", &fixture(Fixture::Small30));
+    let check = env.reel(&["check", "timeline.json", "--encoder", "h264_nonesuch"]).code(exit::INVALID_INPUT);
+    let export = env.reel(&["export", "timeline.json", "--encoder", "h264_nonesuch", "-o", "out.mp4"]).code(exit::INVALID_INPUT);
+    let check = check.stderr_has(&["encoder \"h264_nonesuch\" cannot be used"]);
+    assert_eq!(check.stderr(), export.stderr());
+    assert!(!env.path("out.mp4").exists());
+    assert_clean(&env);
+}
