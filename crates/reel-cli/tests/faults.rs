@@ -161,6 +161,32 @@ fn the_timeline_and_the_settings_file_are_never_overwritten() {
     assert_clean(&env);
 }
 
+/// Item 5: a clip shorter than a frame passed `check`, planned as a one-frame copy and
+/// failed at export ("it has no video stream … likely a full disk"). An item that covers no
+/// output frame is refused at its JSON path by check, plan and export alike.
+#[test]
+fn a_clip_shorter_than_a_frame_is_refused_by_check_and_export_alike() {
+    let env = with_clip();
+    env.timeline(
+        r#"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},"video":[{"source":"a.mp4","in":1.0,"out":1.00000001}]}"#,
+    );
+    let sentence = "video[0]: lasts 0.00000001 s (a.mp4 from 1.0 s to 1.00000001 s), which covers no output frame at 30.0 fps (one frame is 0.033 s); make it at least one frame long, or remove it";
+    for args in
+        [&["check", "timeline.json"][..], &["plan", "timeline.json"], &["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]]
+    {
+        env.reel(args).code(exit::INVALID_INPUT).stderr_has(&[&format!("error: {sentence}")]);
+    }
+    let json = env.reel(&["check", "timeline.json", "--json"]).code(exit::INVALID_INPUT).json();
+    assert_eq!(json["problems"][0]["path"], "video[0]", "{json}");
+    // Between two clips, a sliver that covers no frame is refused the same way.
+    env.timeline(r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"a.mp4","out":1.01},{"source":"a.mp4","in":2,"out":2.01},{"source":"a.mp4","in":3,"out":4}]}"#);
+    env.reel(&["check", "timeline.json"])
+        .code(exit::INVALID_INPUT)
+        .stderr_has(&["error: video[1]: lasts 0.01 s (a.mp4 from 2.0 s to 2.01 s), which covers no output frame"]);
+    assert!(!env.path("out.mp4").exists());
+    assert_clean(&env);
+}
+
 /// Item 10: `reel check` said "ok" to a timeline that `reel export` refused (too large
 /// for one command line). check now makes every check export makes before encoding, with
 /// the same sentence.

@@ -3,7 +3,7 @@
 use super::{PlanError, DEFAULT_AUDIO_BITRATE, DEFAULT_CHANNELS, DEFAULT_FPS, DEFAULT_HEIGHT, DEFAULT_SAMPLE_RATE, DEFAULT_WIDTH};
 use crate::media::{MediaInfo, StreamInfo};
 use crate::timeline::{Dimension, FrameRateSetting, Item, OutputSettings, Timeline};
-use crate::validate::MediaMap;
+use crate::validate::{fmt_s, MediaMap};
 use crate::Rational;
 
 /// Times within this of a frame boundary count as on it (timeline v1, "Timing").
@@ -41,6 +41,18 @@ pub struct Span {
     pub frames: u64,
     pub first_sample: u64,
     pub samples: u64,
+}
+
+/// Seconds to the nanosecond, for a message about a span too short for [`fmt_s`]'s
+/// milliseconds: `0.00000001`, `1.00000001`, `2.0`.
+fn fmt_s_precise(s: f64) -> String {
+    let t = format!("{s:.9}");
+    let t = t.trim_end_matches('0');
+    if t.ends_with('.') {
+        format!("{t}0")
+    } else {
+        t.to_owned()
+    }
 }
 
 /// The first output frame at or after `t` (with the 1 µs tolerance).
@@ -119,7 +131,7 @@ impl Layout {
             start += duration;
         }
         let total = start;
-        let frames = frame_at_or_after(total, fps).max(1);
+        let frames = frame_at_or_after(total, fps);
         let duration = frames as f64 * fps.period();
         let samples = (duration * f64::from(sample_rate)).round() as u64;
         let n = spans.len();
@@ -134,7 +146,23 @@ impl Layout {
             span.first_sample = first_sample;
             span.samples = next_sample.saturating_sub(first_sample);
             if span.frames == 0 {
-                warnings.push(format!("video[{i}] lasts {:.4} s, shorter than one output frame; it shows no frame", span.duration));
+                // An item that covers no frame would make an empty export, or a join with
+                // nothing in it: refused here, so `reel check` and `reel export` agree.
+                let what = match &timeline.items[i] {
+                    Item::Clip(c) => {
+                        format!(" ({} from {} s to {} s)", c.source.written, fmt_s_precise(span.in_s), fmt_s_precise(span.out_s))
+                    }
+                    Item::Gap(_) => String::new(),
+                };
+                return Err(PlanError::Invalid {
+                    path: format!("video[{i}]"),
+                    message: format!(
+                        "lasts {} s{what}, which covers no output frame at {} fps (one frame is {} s); make it at least one frame long, or remove it",
+                        fmt_s_precise(span.duration),
+                        fmt_s(fps.as_f64()),
+                        fmt_s(fps.period())
+                    ),
+                });
             }
         }
         Ok(Self {
