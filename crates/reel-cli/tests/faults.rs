@@ -213,3 +213,36 @@ fn check_refuses_what_export_refuses_with_the_same_sentence() {
     assert!(!env.path("out.mp4").exists());
     assert_clean(&env);
 }
+
+/// Item 6: a 16000x16000 PNG overlay was accepted (a 1 s 320x240 export took 140 s and
+/// 3.2 GB). Images over 64 megapixels are refused before anything is decoded; smaller
+/// ones are decoded once and repeated in the filter graph, not read again for every frame.
+#[test]
+fn huge_images_are_refused_and_images_are_decoded_once() {
+    let env = with_clip();
+    env.media("huge.png", &reel_testkit::huge_image(16_000, 16_000));
+    let json = |image: &str| {
+        format!(
+            r#"{{"reel":1,"output":{{"width":320,"height":240,"fps":30}},"video":[{{"source":"a.mp4","out":1}}],"overlays":[{{"image":"{image}","start":0,"end":1,"width":100}}]}}"#
+        )
+    };
+    env.timeline(&json("huge.png"));
+    let started = std::time::Instant::now();
+    for args in [&["check", "timeline.json"][..], &["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]] {
+        let run = env.reel(args).code(exit::INVALID_INPUT);
+        insta::assert_snapshot!("huge_image", run.stderr());
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "refused before decoding: {:?}", started.elapsed());
+    assert!(!env.path("out.mp4").exists());
+
+    // An ordinary logo: one input without -loop, repeated by the graph up to its last frame.
+    env.media("logo.png", &reel_testkit::still_image("white", 32, 18, "white"));
+    env.timeline(&json("logo.png"));
+    let plan = env.reel(&["plan", "timeline.json", "--json"]).ok().json();
+    let image = &plan["jobs"][0]["command"]["inputs"][1];
+    assert!(image["path"].as_str().is_some_and(|p| p.ends_with("logo.png")) && image["duration"].is_null(), "{plan}");
+    let command = plan["jobs"][0]["command"].to_string();
+    assert!(!command.contains("-loop"), "the image is not looped at the input: {command}");
+    assert!(command.contains("format=rgba,loop=loop=-1:size=1,setpts="), "{command}");
+    assert_clean(&env);
+}

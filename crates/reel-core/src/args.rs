@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 pub enum InputKind {
     /// An audio/video file.
     Media,
-    /// A still image repeated as a video stream at `framerate`.
+    /// A still image, read once (one frame at `framerate`'s time base); the filter graph
+    /// repeats it (`loop`), so it is decoded once, not once per output frame.
     StillImage { framerate: Rational },
     /// A concat-demuxer list written by reel into the work folder.
     ConcatList,
@@ -62,8 +63,6 @@ pub fn input_args(input: &Input) -> Vec<String> {
             push("image2");
             push("-pattern_type");
             push("none");
-            push("-loop");
-            push("1");
             push("-framerate");
             push(&framerate.to_string());
         }

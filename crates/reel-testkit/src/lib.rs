@@ -234,6 +234,15 @@ pub fn still_image(name: &str, width: u32, height: u32, color: &str) -> PathBuf 
     })
 }
 
+/// A black one-bit PNG of any size: a few kilobytes even at 16000x16000, for tests of
+/// images too large to accept.
+pub fn huge_image(width: u32, height: u32) -> PathBuf {
+    cached(&format!("black-{width}x{height}-monob.png"), |out| {
+        let source = format!("color=c=black:s={width}x{height}");
+        ffmpeg(&["-f", "lavfi", "-i", &source, "-frames:v", "1", "-pix_fmt", "monob", "-f", "image2", out]);
+    })
+}
+
 /// The named fixtures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fixture {
