@@ -47,7 +47,7 @@ fn progress_arrives_every_500_ms_even_while_ffmpeg_is_quiet() {
     env.media("a.mp4", &fixture(Fixture::Small30));
     env.timeline(SHORT);
     // ffmpeg says nothing for 2 s before it starts (as when opening slow inputs).
-    let ffmpeg = fake_ffmpeg(&env, "sleep 2");
+    let ffmpeg = common::fake_ffmpeg(&env, "sleep 2");
     let mut child = env
         .std_command()
         .args(["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "jsonl"])
@@ -113,16 +113,6 @@ fn destination_that_is_an_input_is_refused_by_inode() {
     assert_eq!(std::fs::read(&source).unwrap(), before, "the input is untouched");
 }
 
-/// An ffmpeg that behaves like the real one except for export jobs (those with
-/// `-progress`), where `export` (a bash snippet with the real arguments in "$@") runs instead.
-fn fake_ffmpeg(env: &Env, export: &str) -> String {
-    let real = common::which("ffmpeg").expect("ffmpeg on PATH");
-    let script =
-        env.write("bin/ffmpeg", format!("#!/bin/bash\ncase \"$*\" in *-progress*) {export} ;; esac\nexec '{}' \"$@\"\n", real.display()));
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    script.display().to_string()
-}
-
 #[test]
 fn ffmpeg_exiting_0_with_a_short_file_fails_verification() {
     // The pitfall: ffmpeg can exit 0 after "No space left on device" in the trailer. Here the
@@ -131,7 +121,7 @@ fn ffmpeg_exiting_0_with_a_short_file_fails_verification() {
     env.media("a.mp4", &fixture(Fixture::Small30));
     env.timeline(SHORT);
     let real = common::which("ffmpeg").unwrap();
-    let ffmpeg = fake_ffmpeg(&env, &format!("'{}' \"${{@:1:$#-1}}\" -t 1 \"${{@: -1}}\"; exit 0", real.display()));
+    let ffmpeg = common::fake_ffmpeg(&env, &format!("'{}' \"${{@:1:$#-1}}\" -t 1 \"${{@: -1}}\"; exit 0", real.display()));
     let out = env.run(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"]);
     assert_eq!(out.status.code(), Some(1), "{}", env.stderr(&out));
     let err = env.stderr(&out);
@@ -150,8 +140,10 @@ fn ffmpeg_failing_mid_write_leaves_nothing_and_says_why() {
     env.media("a.mp4", &fixture(Fixture::Small30));
     env.timeline(SHORT);
     env.write("out.mp4", b"the previous export");
-    let ffmpeg =
-        fake_ffmpeg(&env, "echo partial > output.mp4; echo '[mp4 @ 0x1] Error writing trailer: No space left on device' >&2; exit 1");
+    let ffmpeg = common::fake_ffmpeg(
+        &env,
+        "echo partial > output.mp4; echo '[mp4 @ 0x1] Error writing trailer: No space left on device' >&2; exit 1",
+    );
     let out = env.run(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--overwrite"]);
     assert_eq!(out.status.code(), Some(1));
     let err = env.stderr(&out);

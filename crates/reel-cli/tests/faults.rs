@@ -246,3 +246,79 @@ fn huge_images_are_refused_and_images_are_decoded_once() {
     assert!(command.contains("format=rgba,loop=loop=-1:size=1,setpts="), "{command}");
     assert_clean(&env);
 }
+
+/// Cuts `path` to `fraction` of its bytes (a copy or download that did not finish).
+fn cut_short(path: &Path, fraction: f64) -> u64 {
+    let len = std::fs::metadata(path).unwrap().len();
+    let keep = (len as f64 * fraction) as u64;
+    std::fs::OpenOptions::new().write(true).open(path).unwrap().set_len(keep).unwrap();
+    keep
+}
+
+/// Item 1 (at probe time): a faststart MP4 cut to 30 % of its bytes, header intact, passed
+/// check and exported "successfully" (frames frozen from 2.96 s, audio silent). The packet
+/// listing shows where the data really ends; the source is refused with both times, on the
+/// single-pass and the copy path alike (item 2: the copy path blamed the disk), and an
+/// audio file cut short is refused the same way.
+#[test]
+fn a_source_cut_short_is_refused_at_probe_time() {
+    let env = Env::new();
+    let whole = fixture(Fixture::Small30);
+    assert!(reel_testkit::moov_before_mdat(&whole), "the header survives the cut");
+    let source = env.copy_media("a.mp4", &whole);
+    cut_short(&source, 0.3);
+    env.write("out.mp4", b"the previous export");
+    let overlay = r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"a.mp4","out":3}],"overlays":[{"text":"hi","start":0,"end":1}]}"#;
+    let copy = r#"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},"video":[{"source":"a.mp4","out":3}]}"#;
+    for json in [overlay, copy] {
+        env.timeline(json);
+        for args in [&["check", "timeline.json"][..], &["export", "timeline.json", "-o", "out.mp4", "--overwrite", "--progress", "none"]] {
+            let run = env.reel(args).code(exit::INVALID_INPUT);
+            insta::assert_snapshot!("source_cut_short", run.stderr());
+        }
+    }
+    env.reel(&["probe", "a.mp4"]).code(exit::INVALID_INPUT).stderr_has(&["error: a.mp4 is cut short: its header says it lasts 6.0 s"]);
+    // Music cut short: an MP3 whose header still claims the whole length.
+    let mp3 = env.path("music.mp3");
+    let made = std::process::Command::new(which("ffmpeg").unwrap())
+        .args(["-v", "error", "-f", "lavfi", "-i", "sine=d=6", "-c:a", "libmp3lame"])
+        .arg(&mp3)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    cut_short(&mp3, 0.4);
+    env.media("b.mp4", &whole);
+    env.timeline(
+        r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"b.mp4","out":3}],"audio":[{"source":"music.mp3"}]}"#,
+    );
+    env.reel(&["check", "timeline.json"])
+        .code(exit::INVALID_INPUT)
+        .stderr_has(&["audio[0].source: music.mp3 is cut short: its header says it lasts 6."]);
+    assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
+    assert_clean(&env);
+}
+
+/// Item 1 (during the export): a source cut short while ffmpeg reads it gave exit 0 with
+/// the last 100 frames frozen and silent audio. Each source's size and modification time
+/// from the probe are compared before the output is accepted.
+#[test]
+fn a_source_cut_short_during_the_export_fails_it_naming_the_file() {
+    let env = Env::new();
+    let source = env.copy_media("a.mp4", &fixture(Fixture::Small30));
+    let size = std::fs::metadata(&source).unwrap().len();
+    env.timeline(SHORT);
+    env.write("out.mp4", b"the previous export");
+    // The source is cut after the probe, just as the export job starts.
+    let keep = (size as f64 * 0.3) as u64;
+    let ffmpeg = common::fake_ffmpeg(&env, &format!("truncate -s {keep} '{}'", source.display()));
+    let run = env
+        .reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--overwrite", "--progress", "none"])
+        .code(exit::EXPORT_FAILED);
+    run.stderr_has(&[&format!(
+        "error: a.mp4 changed while it was being exported (it was {size} bytes when it was probed and is {keep} bytes now), so the export would not show it as it is; nothing was written to out.mp4"
+    )]);
+    assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
+    let logged = env.logged();
+    assert_eq!((logged[0].exit_code, logged[0].error_class.as_deref()), (exit::EXPORT_FAILED, Some("verify")));
+    assert_clean(&env);
+}

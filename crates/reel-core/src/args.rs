@@ -122,15 +122,23 @@ pub fn ffprobe_args(path: &str) -> Vec<String> {
     args
 }
 
-/// ffprobe arguments listing the video streams' packets as CSV lines
-/// `stream_index,pts_time,dts_time,flags`, for their keyframes (`K` in the flags). Reads
-/// packet headers only, decodes nothing; a tenth of the JSON listing's size, and no audio
-/// packets. Independent of [`ffprobe_args`], so both can run at once.
-pub fn ffprobe_keyframe_args(path: &str) -> Vec<String> {
+/// ffprobe arguments listing the packets of the streams `select` picks (`v`: video, `a`:
+/// audio) as CSV lines `stream_index,pts_time,dts_time,duration_time,flags`: keyframes
+/// (`K` in the flags) and where the data really ends. Reads packet headers only, decodes
+/// nothing; a tenth of the JSON listing's size. Independent of [`ffprobe_args`], so both
+/// can run at once.
+pub fn ffprobe_packet_args(path: &str, select: &str) -> Vec<String> {
     let mut args = probe_base();
     args.extend(
-        ["-select_streams", "v", "-show_entries", "packet=stream_index,pts_time,dts_time,flags", "-print_format", "csv=p=0"]
-            .map(str::to_owned),
+        [
+            "-select_streams",
+            select,
+            "-show_entries",
+            "packet=stream_index,pts_time,dts_time,duration_time,flags",
+            "-print_format",
+            "csv=p=0",
+        ]
+        .map(str::to_owned),
     );
     args.push(file_url(path));
     args

@@ -11,9 +11,9 @@ use crate::error::ToolError;
 use crate::ffmpeg::{meaningful_lines, run_command, run_reading, strip_component, Tools};
 use crate::files::ReadError;
 use reel_core::ffprobe::FfprobeParseError;
-use reel_core::media::MediaInfo;
+use reel_core::media::{FileStamp, MediaInfo};
 use reel_core::timeline::{Problem, Timeline, TimelineError};
-use reel_core::validate::{check_media, MediaMap};
+use reel_core::validate::{check_media, fmt_s, MediaMap};
 use reel_wire::exit;
 use std::fmt;
 use std::io::Read;
@@ -40,6 +40,8 @@ pub enum ProbeError {
     NotMedia { path: String, reason: String },
     #[error("{path} is {what}, which would make ffmpeg open other files or generate media; reel accepts only plain media files, so export it to a single file (MP4, MOV, MKV, WAV, PNG, ...) and use that")]
     Refused { path: String, what: String },
+    #[error("{path} is cut short: its header says it lasts {} s, but its data ends at {} s (a copy or download that did not finish?); copy or export the whole file again and use that", fmt_s(*claimed), fmt_s(*data_end))]
+    CutShort { path: String, claimed: f64, data_end: f64 },
     #[error("ffprobe could not probe {path}: {source}")]
     Tool { path: String, source: ToolError },
     #[error("ffprobe's report on {path} could not be read: {source}")]
@@ -117,11 +119,12 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
     let image = is_image(path);
     // The keyframe listing runs beside the streams probe (it needs nothing from it): two
     // ffprobe processes at once instead of one after the other.
-    let listing = (depth == ProbeDepth::Keyframes && !image).then(|| {
-        let (ffprobe, args) = (ffprobe.to_owned(), reel_core::args::ffprobe_keyframe_args(&abs));
+    let list = |select: &str| {
+        let (ffprobe, args) = (ffprobe.to_owned(), reel_core::args::ffprobe_packet_args(&abs, select));
         // Read as it streams, keyframes kept: reel's memory does not grow with the file.
         std::thread::spawn(move || run_reading(&ffprobe, &args, PROBE_TIMEOUT, |out| reel_core::ffprobe::keyframes_from_csv(Batched(out))))
-    });
+    };
+    let listing = (depth == ProbeDepth::Keyframes && !image).then(|| list("v"));
     let args = if image { reel_core::args::ffprobe_image_args(&abs) } else { reel_core::args::ffprobe_args(&abs) };
     let failed = |e: ToolError| match e {
         ToolError::Failed { full_stderr, .. } => classify_failure(shown, &abs, &full_stderr),
@@ -136,14 +139,33 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
     if info.streams.is_empty() {
         return Err(ProbeError::NotMedia { path: shown.to_owned(), reason: "it has no audio, video or image streams".to_owned() });
     }
-    let video = info.video().filter(|_| !info.is_still_image()).map(|v| v.index);
-    if let (Some(index), Some(listing)) = (video, listing) {
-        let unfinished = || FfprobeParseError { reason: "its packet listing was not read to the end in time".to_owned() };
-        let (listed, _) = listing.join().unwrap_or_else(|_| Ok((None, String::new()))).map_err(failed)?;
-        let keys = listed.unwrap_or_else(|| Err(unfinished())).map_err(unparsed)?;
-        (info.keyframes, info.keyframe_dts) = keys.of(index, info.start_time.unwrap_or(0.0));
+    info.stamp = Some(stamp(&meta));
+    let Some(listing) = listing.filter(|_| !info.is_still_image()) else { return Ok(info) };
+    // A file without video: where its audio ends is what can be cut short.
+    let (listing, index) = match (info.video(), info.audio()) {
+        (Some(v), _) => (listing, v.index),
+        (None, Some(a)) => (list("a"), a.index),
+        (None, None) => return Ok(info),
+    };
+    let unfinished = || FfprobeParseError { reason: "its packet listing was not read to the end in time".to_owned() };
+    let (listed, _) = listing.join().unwrap_or_else(|_| Ok((None, String::new()))).map_err(failed)?;
+    let packets = listed.unwrap_or_else(|| Err(unfinished())).map_err(unparsed)?;
+    let origin = info.start_time.unwrap_or(0.0);
+    if info.video().is_some() {
+        (info.keyframes, info.keyframe_dts) = packets.of(index, origin);
+    }
+    info.data_end = packets.end_of(index, origin);
+    if let Some(cut) = info.cut_short() {
+        return Err(ProbeError::CutShort { path: shown.to_owned(), claimed: cut.claimed, data_end: cut.data_end });
     }
     Ok(info)
+}
+
+/// The size and modification time of a file, from its metadata.
+pub fn stamp(meta: &std::fs::Metadata) -> FileStamp {
+    let modified_ns =
+        meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).and_then(|d| u64::try_from(d.as_nanos()).ok());
+    FileStamp { size: meta.len(), modified_ns }
 }
 
 /// A pipe read in batches: ffprobe writes its packet listing one line per `write` (108,000
@@ -385,10 +407,12 @@ mod tests {
     #[test]
     fn probing_lists_packets_and_decodes_nothing() {
         let streams = reel_core::args::ffprobe_args("/m/a.mp4").join(" ");
-        let packets = reel_core::args::ffprobe_keyframe_args("/m/a.mp4").join(" ");
+        let packets = reel_core::args::ffprobe_packet_args("/m/a.mp4", "v").join(" ");
         assert!(!streams.contains("packet") && streams.contains("-show_streams") && streams.contains("-show_format"), "{streams}");
         assert!(
-            packets.contains("-select_streams v -show_entries packet=stream_index,pts_time,dts_time,flags -print_format csv=p=0"),
+            packets.contains(
+                "-select_streams v -show_entries packet=stream_index,pts_time,dts_time,duration_time,flags -print_format csv=p=0"
+            ),
             "{packets}"
         );
         for args in [&streams, &packets] {

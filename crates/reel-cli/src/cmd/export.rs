@@ -190,7 +190,8 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
         out.warn(w.clone());
     }
     // The timeline and the settings file are inputs too: never written over.
-    let mut inputs = vec![InputFile::named(&args.timeline)];
+    let mut inputs = InputFile::sources(&timeline, &media);
+    inputs.push(InputFile::named(&args.timeline));
     inputs.extend(file.path.iter().filter(|_| file.found).map(InputFile::named));
     let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel), inputs };
     let timings = StageTimings { probe, plan: plan_time, total: probe + plan_time, ..StageTimings::default() };

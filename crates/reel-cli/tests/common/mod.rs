@@ -287,6 +287,16 @@ pub fn which(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
 }
 
+/// An ffmpeg that behaves like the real one except for export jobs (those with
+/// `-progress`), where `export` (a bash snippet with the real arguments in "$@") runs instead.
+pub fn fake_ffmpeg(env: &Env, export: &str) -> String {
+    let real = which("ffmpeg").expect("ffmpeg on PATH");
+    let script =
+        env.write("bin/ffmpeg", format!("#!/bin/bash\ncase \"$*\" in *-progress*) {export} ;; esac\nexec '{}' \"$@\"\n", real.display()));
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    script.display().to_string()
+}
+
 /// A main-track item for the expectation model: what timeline v1 says is on screen.
 #[derive(Clone, Copy)]
 pub enum Item {

@@ -1,6 +1,13 @@
-//! The files an export reads, as the run knows them: to refuse writing over any of them.
+//! The files an export reads, as the run knows them: to refuse writing over any of them,
+//! and to notice a source that changed (cut short, rewritten) between its probe and the
+//! delivery of the export that read it: ffmpeg then pads what is missing with frozen
+//! frames and silence and exits 0, so such an export is never delivered.
 
-use std::path::PathBuf;
+use super::RunError;
+use reel_core::media::FileStamp;
+use reel_core::timeline::Timeline;
+use reel_core::validate::MediaMap;
+use std::path::{Path, PathBuf};
 
 /// A file the export reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -8,12 +15,63 @@ pub struct InputFile {
     pub path: PathBuf,
     /// How the user named it, for messages.
     pub shown: String,
+    /// Its size and modification time when it was probed; `None` for files that are only
+    /// protected from being written over (the timeline, the settings file).
+    pub stamp: Option<FileStamp>,
 }
 
 impl InputFile {
     /// A file known by its path only (the timeline, the settings file).
     pub fn named(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
-        Self { shown: path.display().to_string(), path }
+        Self { shown: path.display().to_string(), path, stamp: None }
+    }
+
+    /// Every source of a timeline, with its stamp from the probe.
+    pub fn sources(timeline: &Timeline, media: &MediaMap) -> Vec<Self> {
+        timeline
+            .sources()
+            .into_iter()
+            .map(|s| Self {
+                path: PathBuf::from(&s.path),
+                shown: s.written.clone(),
+                stamp: media.get(&s.path).and_then(|m| m.as_ref().ok()).and_then(|m| m.stamp),
+            })
+            .collect()
+    }
+
+    /// How this file differs from when it was probed, if it does.
+    fn change(&self) -> Option<String> {
+        let before = self.stamp?;
+        let now = match std::fs::metadata(&self.path) {
+            Ok(meta) => crate::probe::stamp(&meta),
+            Err(e) => return Some(format!("it cannot be read any more: {e}")),
+        };
+        if now.size != before.size {
+            Some(format!("it was {} bytes when it was probed and is {} bytes now", before.size, now.size))
+        } else if now.modified_ns != before.modified_ns {
+            Some("it was modified after it was probed".to_owned())
+        } else {
+            None
+        }
+    }
+}
+
+/// Fails with [`RunError::SourceChanged`] when a source differs from when it was probed.
+pub(super) fn check_unchanged(inputs: &[InputFile], destination: &Path) -> Result<(), RunError> {
+    match inputs.iter().find_map(|i| i.change().map(|what| (i, what))) {
+        None => Ok(()),
+        Some((input, what)) => {
+            Err(RunError::SourceChanged { path: input.shown.clone(), what, destination: destination.display().to_string() })
+        }
+    }
+}
+
+/// A failed ffmpeg run or verification is blamed on a source that changed meanwhile, when
+/// one did: that, not the disk or ffmpeg, is what to fix.
+pub(super) fn blame_changed_sources(error: RunError, inputs: &[InputFile], destination: &Path) -> RunError {
+    match error {
+        RunError::Ffmpeg { .. } | RunError::Verify { .. } => check_unchanged(inputs, destination).err().unwrap_or(error),
+        other => other,
     }
 }

@@ -53,6 +53,8 @@ pub enum RunError {
     Spawn { program: String, reason: String },
     #[error("the written file failed verification: {problems}. ffmpeg reported success, so this is likely a full disk or an ffmpeg bug; nothing was written to {path}")]
     Verify { path: String, problems: String },
+    #[error("{path} changed while it was being exported ({what}), so the export would not show it as it is; nothing was written to {destination}. Export again once the file is complete and no longer changing")]
+    SourceChanged { path: String, what: String, destination: String },
     #[error("cannot move the finished file to {path}: {reason}")]
     Rename { path: String, reason: String },
     #[error("cancelled; {path} was left as it was and temporary files were removed")]
@@ -80,7 +82,7 @@ impl RunError {
             Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } => "destination",
             Self::WorkFolder { .. } | Self::Rename { .. } => "output",
             Self::Ffmpeg { .. } | Self::Spawn { .. } => "ffmpeg",
-            Self::Verify { .. } => "verify",
+            Self::Verify { .. } | Self::SourceChanged { .. } => "verify",
             Self::Cancelled { .. } => "cancelled",
             Self::CommandTooLong { .. } => "invalid_input",
         }
@@ -221,8 +223,20 @@ fn run_command(
 }
 
 /// Runs a plan to `destination`. `timings` carries the probe and plan times measured by
-/// the caller; the report adds encode and verify.
+/// the caller; the report adds encode and verify. A failure while a source changed is
+/// reported as that change.
 pub fn run_plan(
+    plan: &Plan,
+    tools: &Tools,
+    destination: &Path,
+    options: &RunOptions,
+    timings: StageTimings,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<ExportReport, RunError> {
+    run_to(plan, tools, destination, options, timings, on_event).map_err(|e| inputs::blame_changed_sources(e, &options.inputs, destination))
+}
+
+fn run_to(
     plan: &Plan,
     tools: &Tools,
     destination: &Path,
@@ -285,6 +299,9 @@ pub fn run_plan(
     if options.cancel.load(Ordering::SeqCst) {
         return Err(RunError::Cancelled { path: destination.display().to_string() });
     }
+    // A source cut short or rewritten while ffmpeg read it gives frozen frames and silence
+    // that verification cannot see.
+    inputs::check_unchanged(&options.inputs, destination)?;
     place(&output, destination, options.overwrite)?;
     drop(work);
     timings.total += started.elapsed().as_secs_f64();
