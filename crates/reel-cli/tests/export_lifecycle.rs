@@ -125,7 +125,14 @@ fn ffmpeg_exiting_0_with_a_short_file_fails_verification() {
     let out = env.run(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"]);
     assert_eq!(out.status.code(), Some(1), "{}", env.stderr(&out));
     let err = env.stderr(&out);
-    assert!(err.contains("failed verification") && err.contains("the plan says 2.000 s"), "{err}");
+    assert!(err.contains("failed verification: its duration is 1.") && err.contains("the plan says 2.000 s"), "{err}");
+    // What is known, not a guess: ffmpeg said nothing, the sources are as probed, the disk's room.
+    assert!(
+        err.contains(". ffmpeg exited successfully; the sources did not change, and ")
+            && err.contains(" is free on the destination's disk"),
+        "{err}"
+    );
+    assert!(!err.contains("likely"), "{err}");
     assert!(!env.path("out.mp4").exists(), "nothing delivered");
     assert_eq!(
         env.logged().iter().map(|r| (r.outcome, r.error_class.clone())).collect::<Vec<_>>(),
@@ -147,13 +154,21 @@ fn ffmpeg_failing_mid_write_leaves_nothing_and_says_why() {
     let out = env.run(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--overwrite"]);
     assert_eq!(out.status.code(), Some(1));
     let err = env.stderr(&out);
-    assert!(err.contains("ffmpeg failed in job export") && err.contains("No space left on device") && err.contains("command:"), "{err}");
+    assert!(
+        err.contains("error: ffmpeg failed in job export (exit code 1): Error writing trailer: No space left on device; the disk is full"),
+        "{err}"
+    );
+    assert!(!err.contains("command:"), "the command is for --verbose and the log: {err}");
     assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
     assert!(env.leftovers().is_empty(), "no work folder left: {:?}", env.leftovers());
     let logged = env.logged();
     assert_eq!(logged.len(), 1, "{logged:?}");
     assert_eq!((logged[0].outcome, logged[0].exit_code, logged[0].error_class.as_deref()), (Outcome::Failed, 1, Some("ffmpeg")));
-    assert!(logged[0].error.as_deref().is_some_and(|e| e.contains("No space left on device")), "{:?}", logged[0]);
+    assert!(
+        logged[0].error.as_deref().is_some_and(|e| e.contains("No space left on device") && e.contains("\ncommand: ")),
+        "{:?}",
+        logged[0]
+    );
 }
 
 /// Starts a slow export with JSONL progress, waits for the first progress event, sends

@@ -322,3 +322,47 @@ fn a_source_cut_short_during_the_export_fails_it_naming_the_file() {
     assert_eq!((logged[0].exit_code, logged[0].error_class.as_deref()), (exit::EXPORT_FAILED, Some("verify")));
     assert_clean(&env);
 }
+
+/// Runs `script` with bash, with `reel` and the environment of `env`'s runs (`$REEL` is the
+/// binary), in `env`'s folder; returns the exit code and both streams.
+fn shell(env: &Env, script: &str) -> (Option<i32>, String, String) {
+    let reel = env.std_command();
+    let mut c = std::process::Command::new("bash");
+    c.args(["-c", script]).current_dir(env.dir.path()).env("REEL", reel.get_program());
+    for (key, value) in reel.get_envs() {
+        match value {
+            Some(v) => c.env(key, v),
+            None => c.env_remove(key),
+        };
+    }
+    let out = c.output().unwrap();
+    (out.status.code(), env.redact(&String::from_utf8_lossy(&out.stdout)), env.redact(&String::from_utf8_lossy(&out.stderr)))
+}
+
+/// Item 10: every ffmpeg failure gave ffmpeg's unrelated first warning as its reason,
+/// followed by the whole command line. The reason is the line that explains the failure;
+/// the command goes to --verbose and the export log.
+#[test]
+fn an_ffmpeg_failure_names_the_line_that_explains_it() {
+    let env = with_clip();
+    env.timeline(SHORT);
+    let ffmpeg = common::fake_ffmpeg(
+        &env,
+        "echo '[image2 @ 0x55] Thread message queue blocking; consider raising the thread_queue_size option (current value: 8)' >&2; \
+         echo '[h264_nvenc @ 0x56] OpenEncodeSessionEx failed: unsupported device (2): (no details)' >&2; \
+         echo '[h264_nvenc @ 0x56] No capable devices found' >&2; \
+         echo '[vf#0:0 @ 0x57] Error sending frames to consumers: Generic error in an external library' >&2; \
+         echo 'Conversion failed!' >&2; exit 1",
+    );
+    let run = env.reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).code(exit::EXPORT_FAILED);
+    assert_eq!(
+        run.stderr(),
+        "error: ffmpeg failed in job export (exit code 1): OpenEncodeSessionEx failed: unsupported device (2): (no details); No capable devices found\n"
+    );
+    let logged = env.logged();
+    assert!(logged[0].error.as_deref().is_some_and(|e| e.contains("\ncommand: ") && e.contains("-filter_complex")), "{logged:?}");
+    let verbose = env.reel(&["--verbose", "--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"]);
+    assert!(verbose.stderr().contains("\n  command: "), "{}", verbose.stderr());
+    assert!(!env.path("out.mp4").exists());
+    assert_clean(&env);
+}

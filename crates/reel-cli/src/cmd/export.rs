@@ -142,7 +142,9 @@ fn log(out: &mut Output, entry: &mut Entry, result: &Result<ExportReport>, resou
                 exit::EXPORT_FAILED => Outcome::Failed,
                 _ => Outcome::Refused,
             };
-            (entry.exit_code, entry.error_class, entry.error) = (code, Some(e.class().to_owned()), Some(e.to_string()));
+            // The log keeps what the sentence leaves out (the ffmpeg command).
+            let error = e.details().map_or_else(|| e.to_string(), |details| format!("{e}\n{details}"));
+            (entry.exit_code, entry.error_class, entry.error) = (code, Some(e.class().to_owned()), Some(error));
             entry.total_s = Some(elapsed);
         }
     }

@@ -66,12 +66,3 @@ pub(super) fn check_unchanged(inputs: &[InputFile], destination: &Path) -> Resul
         }
     }
 }
-
-/// A failed ffmpeg run or verification is blamed on a source that changed meanwhile, when
-/// one did: that, not the disk or ffmpeg, is what to fix.
-pub(super) fn blame_changed_sources(error: RunError, inputs: &[InputFile], destination: &Path) -> RunError {
-    match error {
-        RunError::Ffmpeg { .. } | RunError::Verify { .. } => check_unchanged(inputs, destination).err().unwrap_or(error),
-        other => other,
-    }
-}

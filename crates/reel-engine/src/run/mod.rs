@@ -5,13 +5,15 @@
 //! removed and the destination is untouched.
 
 mod destination;
+mod facts;
 mod inputs;
 
 pub use destination::{check_command_lines, check_destination};
 pub use inputs::InputFile;
 
+use crate::ffmpeg::failure_reason;
 use crate::ffmpeg::Tools;
-use crate::process::{Ended, Spec};
+use crate::process::{Ended, Spec, Stderr};
 use crate::verify;
 use destination::{place, prepare, reclaim_stale};
 use reel_core::args::{shell_line, FfmpegCommand};
@@ -47,12 +49,17 @@ pub enum RunError {
     Folder { folder: String, reason: String },
     #[error("cannot prepare the work folder {path}: {reason}")]
     WorkFolder { path: String, reason: String },
-    #[error("ffmpeg failed in job {job} ({status}): {stderr}\n  command: {command}")]
-    Ffmpeg { job: String, status: String, stderr: String, command: String },
+    /// ffmpeg failed. `command` (shell-escaped) is for `--verbose` and the export log, not
+    /// for the sentence.
+    #[error("ffmpeg failed in job {job} ({status}): {reason}{}", advice.map_or(String::new(), |a| format!("; {a}")))]
+    Ffmpeg { job: String, status: String, reason: String, advice: Option<&'static str>, command: String },
     #[error("cannot start ffmpeg ({program}): {reason}")]
     Spawn { program: String, reason: String },
-    #[error("the written file failed verification: {problems}. ffmpeg reported success, so this is likely a full disk or an ffmpeg bug; nothing was written to {path}")]
-    Verify { path: String, problems: String },
+    /// ffmpeg reported success but the file it wrote is not what the plan says: which
+    /// checks failed, and what is known (ffmpeg's own error lines, the room left on the
+    /// disk; the sources were checked and did not change).
+    #[error("{}", verify_sentence(path, problems, ffmpeg_said.as_deref(), *free))]
+    Verify { path: String, problems: Vec<String>, ffmpeg_said: Option<String>, free: Option<u64> },
     #[error("{path} changed while it was being exported ({what}), so the export would not show it as it is; nothing was written to {destination}. Export again once the file is complete and no longer changing")]
     SourceChanged { path: String, what: String, destination: String },
     #[error("cannot move the finished file to {path}: {reason}")]
@@ -63,7 +70,32 @@ pub enum RunError {
     CommandTooLong { job: String, bytes: usize, inputs: usize, limit: usize, fits: usize },
 }
 
+fn verify_sentence(path: &str, problems: &[String], said: Option<&str>, free: Option<u64>) -> String {
+    let mut s = format!("the written file failed verification: {}. ffmpeg exited successfully", problems.join("; "));
+    if let Some(said) = said {
+        s.push_str(&format!(" but said \"{said}\""));
+    }
+    s.push_str("; the sources did not change");
+    if let Some(free) = free {
+        s.push_str(&format!(", and {} is free on the destination's disk", facts::bytes(free)));
+    }
+    let advice = said.and_then(facts::advice).map_or_else(
+        || "export again, and if it fails the same way, run it with --verbose and report the command it shows with this message".to_owned(),
+        str::to_owned,
+    );
+    format!("{s}. Nothing was written to {path}: {advice}")
+}
+
 impl RunError {
+    /// What the sentence leaves out but a report needs (the ffmpeg command): for
+    /// `--verbose` and the export log.
+    pub fn details(&self) -> Option<String> {
+        match self {
+            Self::Ffmpeg { command, .. } => Some(format!("command: {command}")),
+            _ => None,
+        }
+    }
+
     /// The documented exit code for this error.
     pub fn exit_code(&self) -> i32 {
         use reel_wire::exit;
@@ -115,8 +147,16 @@ fn parse_line(block: &mut Block, line: &str) -> bool {
 }
 
 enum JobEnd {
-    Done,
-    Failed { status: String, stderr: String },
+    /// ffmpeg exited 0; what it said anyway (it can exit 0 after failing to write the
+    /// trailer).
+    Done {
+        stderr: Stderr,
+    },
+    Failed {
+        status: String,
+        stderr: Stderr,
+        command: String,
+    },
     Cancelled,
 }
 
@@ -217,26 +257,14 @@ fn run_command(
     forward(progress);
     Ok(match finished.ended {
         Ended::Cancelled => JobEnd::Cancelled,
-        ended if ended.success() => JobEnd::Done,
-        ended => JobEnd::Failed { status: ended.describe(), stderr: finished.stderr.last(8) },
+        ended if ended.success() => JobEnd::Done { stderr: finished.stderr },
+        ended => JobEnd::Failed { status: ended.describe(), stderr: finished.stderr, command: finished.command },
     })
 }
 
 /// Runs a plan to `destination`. `timings` carries the probe and plan times measured by
-/// the caller; the report adds encode and verify. A failure while a source changed is
-/// reported as that change.
+/// the caller; the report adds encode and verify.
 pub fn run_plan(
-    plan: &Plan,
-    tools: &Tools,
-    destination: &Path,
-    options: &RunOptions,
-    timings: StageTimings,
-    on_event: &mut dyn FnMut(Event),
-) -> Result<ExportReport, RunError> {
-    run_to(plan, tools, destination, options, timings, on_event).map_err(|e| inputs::blame_changed_sources(e, &options.inputs, destination))
-}
-
-fn run_to(
     plan: &Plan,
     tools: &Tools,
     destination: &Path,
@@ -256,12 +284,13 @@ fn run_to(
     let mut fallback = None;
     let mut encoder = plan.output.encoder.clone();
     on_event(Event::Stage(StageEvent { stage: "encode".to_owned() }));
+    let mut last_said = Stderr::default();
     let mut progress = Progress { total, frame: plan.output.fps.period(), done_before: 0.0, started: Instant::now(), on_event };
     for job in &plan.jobs {
         prepare(job, work.path())?;
         let mut end = run_command(job, &job.command, tools, work.path(), options, &mut progress)?;
         if let (JobEnd::Failed { stderr, .. }, Some(software)) = (&end, &job.software_fallback) {
-            let reason = format!("{} failed: {}", plan.output.encoder, crate::ffmpeg::first_reason(&stderr.replace(" | ", "\n")));
+            let reason = format!("{} failed: {}", plan.output.encoder, failure_reason(&stderr.tail.join("\n")));
             (progress.on_event)(Event::Warning(MessageEvent {
                 message: format!("{reason}; re-running job {} with the software encoder", job.id),
             }));
@@ -271,15 +300,13 @@ fn run_to(
             end = run_command(job, software, tools, work.path(), options, &mut progress)?;
         }
         match end {
-            JobEnd::Done => {}
+            JobEnd::Done { stderr } => last_said = stderr,
             JobEnd::Cancelled => return Err(RunError::Cancelled { path: destination.display().to_string() }),
-            JobEnd::Failed { status, stderr } => {
-                return Err(RunError::Ffmpeg {
-                    job: job.id.clone(),
-                    status,
-                    stderr,
-                    command: shell_line(&tools.ffmpeg.to_string_lossy(), &job.command.to_args()),
-                })
+            JobEnd::Failed { status, stderr, command } => {
+                // A source that changed is the cause to report, not what ffmpeg made of it.
+                inputs::check_unchanged(&options.inputs, destination)?;
+                let reason = failure_reason(&stderr.tail.join("\n"));
+                return Err(RunError::Ffmpeg { job: job.id.clone(), status, advice: facts::advice(&reason), reason, command });
             }
         }
         progress.done_before += job.expected_duration;
@@ -289,12 +316,26 @@ fn run_to(
     on_event(Event::Stage(StageEvent { stage: "verify".to_owned() }));
     let verify_started = Instant::now();
     let output = work.path().join(OUTPUT_NAME);
-    let info = crate::probe::probe_streams(&tools.ffprobe, &output)
-        .map_err(|e| RunError::Verify { path: destination.display().to_string(), problems: e.to_string() })?;
-    let problems = verify::check(plan, &info, &output);
-    if !problems.is_empty() {
-        return Err(RunError::Verify { path: destination.display().to_string(), problems: problems.join("; ") });
-    }
+    let (info, problems) = match crate::probe::probe_streams(&tools.ffprobe, &output) {
+        Ok(info) => {
+            let problems = verify::check(plan, &info, &output);
+            (Some(info), problems)
+        }
+        Err(e) => (None, vec![verify::unreadable(&e)]),
+    };
+    let info = match info {
+        Some(info) if problems.is_empty() => info,
+        _ => {
+            inputs::check_unchanged(&options.inputs, destination)?;
+            let said = (!last_said.tail.is_empty()).then(|| failure_reason(&last_said.tail.join("\n")));
+            return Err(RunError::Verify {
+                path: destination.display().to_string(),
+                problems,
+                ffmpeg_said: said,
+                free: facts::free_space(&folder),
+            });
+        }
+    };
     timings.verify = verify_started.elapsed().as_secs_f64();
     if options.cancel.load(Ordering::SeqCst) {
         return Err(RunError::Cancelled { path: destination.display().to_string() });
