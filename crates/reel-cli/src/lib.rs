@@ -223,5 +223,6 @@ pub fn run() -> Result<(), i32> {
     };
     reel_engine::ffmpeg::set_verbose(cli.verbose);
     reel_engine::process::contain_children();
+    reel_engine::process::survive_file_size_limit();
     cmd::dispatch(&cli)
 }

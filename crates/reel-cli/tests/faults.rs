@@ -339,6 +339,49 @@ fn shell(env: &Env, script: &str) -> (Option<i32>, String, String) {
     (out.status.code(), env.redact(&String::from_utf8_lossy(&out.stdout)), env.redact(&String::from_utf8_lossy(&out.stderr)))
 }
 
+/// A destination on a file-size limit (`ulimit -f`): ffmpeg exits 0 after failing to write
+/// the trailer, and reel itself was killed by SIGXFSZ while writing its log, saying
+/// nothing. Now: exit 1, which check failed, what ffmpeg said, what to do.
+#[test]
+fn a_file_size_limit_fails_the_export_with_what_ffmpeg_said() {
+    let env = with_clip();
+    env.timeline(SHORT);
+    env.write("out.mp4", b"the previous export");
+    let (code, _, err) = shell(&env, r#"ulimit -f 8; exec "$REEL" export timeline.json -o out.mp4 --overwrite --progress none"#);
+    assert_eq!(code, Some(exit::EXPORT_FAILED), "{err}");
+    assert!(err.contains("error: the written file failed verification: "), "{err}");
+    assert!(
+        err.contains(
+            "ffmpeg exited successfully but said \"Error closing file file:output.mp4: File too large\"; the sources did not change"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("Nothing was written to out.mp4: the file outgrew a size limit: this session's (ulimit -f)"), "{err}");
+    assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
+    assert_clean(&env);
+}
+
+/// A destination on a tiny disk (an 8 KB tmpfs, where the machine lets a user namespace
+/// mount one): exit 1 with the disk's error and what to do, nothing left on that disk.
+#[test]
+fn a_full_disk_fails_the_export_with_what_to_do() {
+    let env = with_clip();
+    env.timeline(SHORT);
+    env.mkdir("tiny");
+    let script = r#"mount -t tmpfs -o size=8k tmpfs tiny || exit 99
+"$REEL" export timeline.json -o tiny/out.mp4 --progress none; code=$?
+echo "left: $(ls -A tiny)"; exit $code"#;
+    let (code, out, err) = shell(&env, &format!("exec unshare --user --map-root-user --mount bash -c '{}'", script.replace('\'', r"'\''")));
+    if code == Some(99) || err.contains("unshare failed") || err.contains("Operation not permitted") {
+        eprintln!("skipped: this machine does not let a user namespace mount a tmpfs ({err})");
+        return;
+    }
+    assert_eq!(code, Some(exit::EXPORT_FAILED), "{out}{err}");
+    assert!(err.contains("No space left on device") && err.contains("the disk is full: free space or export to another disk"), "{err}");
+    assert_eq!(out.trim(), "left:", "nothing left on the full disk");
+    assert_clean(&env);
+}
+
 /// Item 10: every ffmpeg failure gave ffmpeg's unrelated first warning as its reason,
 /// followed by the whole command line. The reason is the line that explains the failure;
 /// the command goes to --verbose and the export log.

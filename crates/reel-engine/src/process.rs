@@ -290,6 +290,20 @@ fn tie_to_parent(cmd: &mut Command) {
     }
 }
 
+/// Makes a write past the file-size limit (`ulimit -f`) fail with "File too large" instead
+/// of killing the writer with SIGXFSZ, for reel and the programs it starts (an ignored
+/// signal stays ignored across exec): ffmpeg then says why it failed, and reel, which died
+/// silently while writing its log, reports it. Elsewhere it does nothing.
+pub fn survive_file_size_limit() {
+    #[cfg(unix)]
+    {
+        use nix::sys::signal::{signal, SigHandler, Signal};
+        // SAFETY: ignoring a signal installs no handler code that could run at any time.
+        #[allow(unsafe_code)]
+        let _ = unsafe { signal(Signal::SIGXFSZ, SigHandler::SigIgn) };
+    }
+}
+
 /// On Windows, puts reel in a job object that kills every process in it (ffmpeg,
 /// ffprobe) when reel ends, however it ends. Elsewhere it does nothing: Linux ties each
 /// child to reel as it starts ([`run`]). Failing to set it up only loses that guarantee.
