@@ -409,3 +409,69 @@ fn an_ffmpeg_failure_names_the_line_that_explains_it() {
     assert!(!env.path("out.mp4").exists());
     assert_clean(&env);
 }
+
+/// An ffmpeg that reads its first input at half speed (`-readrate 0.5`), so an export of
+/// `SHORT` takes four seconds: long enough to act while it runs.
+fn slow_ffmpeg(env: &Env) -> String {
+    common::fake_ffmpeg(env, &format!("exec '{}' -readrate 0.5 \"$@\"", which("ffmpeg").unwrap().display()))
+}
+
+/// Starts `reel ARGS` with JSONL progress and returns it once the first progress event
+/// arrived (ffmpeg is encoding), with the rest of its stdout.
+fn started(env: &Env, args: &[&str]) -> (std::process::Child, std::io::Lines<std::io::BufReader<std::process::ChildStdout>>) {
+    use std::io::BufRead;
+    let mut child = env.std_command().args(args).args(["--progress", "jsonl"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    loop {
+        let line = lines.next().expect("reel ended before any progress").unwrap();
+        if line.contains(r#""type":"progress""#) {
+            return (child, lines);
+        }
+    }
+}
+
+/// Item 3: `kill -9` of reel left ffmpeg running (it finished the whole encode) and a
+/// `.reel-*` folder that was cleaned only after 24 hours. ffmpeg dies with reel, and the
+/// next run reclaims the folder at once: its owner's lock is gone.
+#[test]
+fn kill_9_leaves_no_ffmpeg_and_the_next_run_reclaims_the_folder() {
+    let env = with_clip();
+    env.timeline(SHORT);
+    env.write("out.mp4", b"the previous export");
+    let ffmpeg = slow_ffmpeg(&env);
+    let (mut child, _) = started(&env, &["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--overwrite"]);
+    assert!(!processes_in(env.dir.path()).is_empty(), "ffmpeg runs in the work folder");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()), nix::sys::signal::Signal::SIGKILL).unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(processes_in(env.dir.path()), Vec::<String>::new(), "no ffmpeg a second after reel was killed");
+    assert_eq!(env.leftovers().len(), 1, "the killed export's work folder: {:?}", env.leftovers());
+    assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
+    // The next run, to another destination in the same folder, removes it.
+    env.reel(&["export", "timeline.json", "-o", "other.mp4", "--progress", "none"]).ok();
+    assert_clean(&env);
+    assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
+}
+
+/// Item 9: two exports to one new destination: the loser encoded everything, then failed
+/// with "already exists". The second is refused before it encodes anything.
+#[test]
+fn a_second_export_to_the_same_destination_is_refused_before_encoding() {
+    let env = with_clip();
+    env.timeline(SHORT);
+    let ffmpeg = slow_ffmpeg(&env);
+    let (mut first, rest) = started(&env, &["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4"]);
+    let begun = std::time::Instant::now();
+    let second = env.reel(&["export", "timeline.json", "-o", "./out.mp4", "--overwrite", "--progress", "none"]).code(exit::DESTINATION);
+    second.stderr_has(&[&format!(
+        "error: another reel (process {}) is exporting to ./out.mp4 now; wait for it to finish, or choose another output path",
+        first.id()
+    )]);
+    assert!(begun.elapsed() < std::time::Duration::from_secs(5), "refused at once: {:?}", begun.elapsed());
+    assert!(first.wait().unwrap().success());
+    assert!(rest.map_while(Result::ok).last().is_some_and(|l| l.contains(r#""type":"done""#)));
+    common::assert_streaming_mp4(&env.path("out.mp4"), 2.0, 1.0 / 30.0);
+    let logged = env.logged();
+    assert!(logged.iter().any(|r| r.error_class.as_deref() == Some("destination")), "{logged:?}");
+    assert_clean(&env);
+}

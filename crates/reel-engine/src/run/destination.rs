@@ -6,7 +6,6 @@ use super::{InputFile, RunError};
 use reel_core::args::InputKind;
 use reel_core::plan::{Job, Plan};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 #[cfg(unix)]
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -34,23 +33,6 @@ fn plan_inputs(plan: &Plan) -> Vec<String> {
         out.extend(job.links.iter().map(|l| l.target.clone()));
     }
     out
-}
-
-/// Work folders of runs that crashed, older than a day, are removed.
-pub(super) fn reclaim_stale(folder: &Path) {
-    let Ok(entries) = std::fs::read_dir(folder) else { return };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let old = entry
-            .metadata()
-            .ok()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| SystemTime::now().duration_since(t).ok())
-            .is_some_and(|age| age > Duration::from_hours(24));
-        if name.to_string_lossy().starts_with(".reel-") && old && entry.path().is_dir() {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
 }
 
 /// The most bytes of arguments (with their terminating NULs) a program can be started

@@ -7,6 +7,7 @@
 mod destination;
 mod facts;
 mod inputs;
+mod work;
 
 pub use destination::{check_command_lines, check_destination};
 pub use inputs::InputFile;
@@ -15,7 +16,7 @@ use crate::ffmpeg::failure_reason;
 use crate::ffmpeg::Tools;
 use crate::process::{Ended, Spec, Stderr};
 use crate::verify;
-use destination::{place, prepare, reclaim_stale};
+use destination::{place, prepare};
 use reel_core::args::{shell_line, FfmpegCommand};
 use reel_core::plan::{Job, Plan, OUTPUT_NAME};
 use reel_wire::{Event, ExportReport, MessageEvent, ProgressEvent, StageEvent, StageTimings};
@@ -24,6 +25,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
+use work::{reclaim_stale, WorkFolder};
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +49,8 @@ pub enum RunError {
     IsInput { path: String, input: String },
     #[error("cannot write into {folder}: {reason}. Check that the folder exists and is writable")]
     Folder { folder: String, reason: String },
+    #[error("another reel{} is exporting to {path} now; wait for it to finish, or choose another output path", pid.as_ref().map_or(String::new(), |p| format!(" (process {p})")))]
+    Busy { path: String, pid: Option<String> },
     #[error("cannot prepare the work folder {path}: {reason}")]
     WorkFolder { path: String, reason: String },
     /// ffmpeg failed. `command` (shell-escaped) is for `--verbose` and the export log, not
@@ -100,7 +104,7 @@ impl RunError {
     pub fn exit_code(&self) -> i32 {
         use reel_wire::exit;
         match self {
-            Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } => exit::DESTINATION,
+            Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } | Self::Busy { .. } => exit::DESTINATION,
             Self::Cancelled { .. } => exit::CANCELLED,
             Self::CommandTooLong { .. } => exit::INVALID_INPUT,
             _ => exit::EXPORT_FAILED,
@@ -111,7 +115,7 @@ impl RunError {
     /// `verify` or `cancelled`.
     pub fn class(&self) -> &'static str {
         match self {
-            Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } => "destination",
+            Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } | Self::Busy { .. } => "destination",
             Self::WorkFolder { .. } | Self::Rename { .. } => "output",
             Self::Ffmpeg { .. } | Self::Spawn { .. } => "ffmpeg",
             Self::Verify { .. } | Self::SourceChanged { .. } => "verify",
@@ -276,10 +280,8 @@ pub fn run_plan(
     let folder = check_destination(plan, destination, &options.inputs, options.overwrite)?;
     check_command_lines(plan, &tools.ffmpeg)?;
     reclaim_stale(&folder);
-    let work = tempfile::Builder::new()
-        .prefix(".reel-")
-        .tempdir_in(&folder)
-        .map_err(|e| RunError::Folder { folder: folder.display().to_string(), reason: e.to_string() })?;
+    // Claimed before anything is encoded: a second export to this destination is refused now.
+    let work = WorkFolder::claim(&folder, destination)?;
     let total: f64 = plan.jobs.iter().map(|j| j.expected_duration).sum();
     let mut fallback = None;
     let mut encoder = plan.output.encoder.clone();
