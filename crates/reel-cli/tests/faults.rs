@@ -475,3 +475,18 @@ fn a_second_export_to_the_same_destination_is_refused_before_encoding() {
     assert!(logged.iter().any(|r| r.error_class.as_deref() == Some("destination")), "{logged:?}");
     assert_clean(&env);
 }
+
+/// Item 9: a file that appears at the destination while the export runs is never
+/// replaced without --overwrite.
+#[test]
+fn a_destination_that_appears_meanwhile_is_not_replaced() {
+    let env = with_clip();
+    env.timeline(SHORT);
+    // ffmpeg runs in the work folder, beside the destination.
+    let ffmpeg = common::fake_ffmpeg(&env, "echo \"someone else's\" > ../out.mp4");
+    env.reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"])
+        .code(exit::DESTINATION)
+        .stderr_has(&["error: out.mp4 already exists; pass --overwrite to replace it"]);
+    assert_eq!(std::fs::read_to_string(env.path("out.mp4")).unwrap(), "someone else's\n");
+    assert_clean(&env);
+}

@@ -113,19 +113,82 @@ pub(super) fn prepare(job: &Job, work: &Path) -> Result<(), RunError> {
     Ok(())
 }
 
-/// Moves the finished file into place: no-clobber unless overwriting.
+/// Moves the finished file into place. Unless overwriting, it never replaces a file that
+/// appeared meanwhile (another program's, another export's): an atomic no-replace rename
+/// where the system has one (Linux `renameat2`, macOS `renamex_np`), else a hard link
+/// (also atomic), and only where neither works (a file system without links) a check
+/// followed by a rename.
 pub(super) fn place(from: &Path, destination: &Path, overwrite: bool) -> Result<(), RunError> {
     let fail = |e: std::io::Error| RunError::Rename { path: destination.display().to_string(), reason: e.to_string() };
+    let exists = || RunError::Exists { path: destination.display().to_string() };
     if overwrite {
         return std::fs::rename(from, destination).map_err(fail);
+    }
+    match rename_no_replace(from, destination) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists()),
+        Err(_) => {}
     }
     match std::fs::hard_link(from, destination) {
         Ok(()) => {
             let _ = std::fs::remove_file(from);
             Ok(())
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(RunError::Exists { path: destination.display().to_string() }),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
         Err(_) if !destination.exists() => std::fs::rename(from, destination).map_err(fail),
-        Err(_) => Err(RunError::Exists { path: destination.display().to_string() }),
+        Err(_) => Err(exists()),
+    }
+}
+
+/// Renames `from` to `to` unless `to` exists (then `AlreadyExists`), atomically; an
+/// `Unsupported` (or the file system's) error where that cannot be done.
+fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use nix::fcntl::{renameat2, RenameFlags};
+        renameat2(None, from, None, to, RenameFlags::RENAME_NOREPLACE).map_err(std::io::Error::from)
+    }
+    #[cfg(target_os = "macos")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (from, to) = (std::ffi::CString::new(from.as_os_str().as_bytes())?, std::ffi::CString::new(to.as_os_str().as_bytes())?);
+        // SAFETY: both are valid NUL-terminated paths that outlive the call.
+        #[allow(unsafe_code)]
+        let result = unsafe { libc::renamex_np(from.as_ptr(), to.as_ptr(), libc::RENAME_EXCL) };
+        if result == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    }
+    #[cfg(not(any(all(target_os = "linux", target_env = "gnu"), target_os = "macos")))]
+    {
+        let _ = (from, to);
+        Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placing_never_replaces_a_file_that_appeared_unless_overwriting() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (from, to) = (tmp.path().join("output.mp4"), tmp.path().join("out.mp4"));
+        std::fs::write(&from, b"new").unwrap();
+        std::fs::write(&to, b"someone else's").unwrap();
+        assert!(matches!(place(&from, &to, false), Err(RunError::Exists { .. })));
+        assert_eq!(std::fs::read(&to).unwrap(), b"someone else's");
+        assert!(
+            matches!(rename_no_replace(&from, &to), Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || e.kind() == std::io::ErrorKind::Unsupported)
+        );
+        place(&from, &to, true).unwrap();
+        assert_eq!(std::fs::read(&to).unwrap(), b"new");
+        std::fs::write(&from, b"newer").unwrap();
+        std::fs::remove_file(&to).unwrap();
+        place(&from, &to, false).unwrap();
+        assert!(!from.exists());
+        assert_eq!(std::fs::read(&to).unwrap(), b"newer");
     }
 }
