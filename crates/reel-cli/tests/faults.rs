@@ -417,7 +417,8 @@ fn slow_ffmpeg(env: &Env) -> String {
 }
 
 /// Starts `reel ARGS` with JSONL progress and returns it once the first progress event
-/// arrived (ffmpeg is encoding), with the rest of its stdout.
+/// arrived (ffmpeg is encoding), with the rest of its stdout. The caller waits for it.
+#[allow(clippy::zombie_processes)]
 fn started(env: &Env, args: &[&str]) -> (std::process::Child, std::io::Lines<std::io::BufReader<std::process::ChildStdout>>) {
     use std::io::BufRead;
     let mut child = env.std_command().args(args).args(["--progress", "jsonl"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
