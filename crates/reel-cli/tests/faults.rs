@@ -491,3 +491,30 @@ fn a_destination_that_appears_meanwhile_is_not_replaced() {
     assert_eq!(std::fs::read_to_string(env.path("out.mp4")).unwrap(), "someone else's\n");
     assert_clean(&env);
 }
+
+/// Item 10: the README promised a `faststart` stage in `--progress jsonl`, and none came.
+/// It comes when ffmpeg's progress shows the encoding done while ffmpeg still runs (the
+/// rewrite that moves the index to the front): here ffmpeg's last report is held back for
+/// a second, as a long rewrite holds it.
+#[test]
+fn the_faststart_stage_is_announced_while_ffmpeg_rewrites_the_file() {
+    let env = with_clip();
+    env.timeline(SHORT);
+    let hold_back = r#"awk '/^progress=end/ { print "progress=continue"; fflush(); system("sleep 1") } { print; fflush() }'"#;
+    let ffmpeg =
+        common::fake_ffmpeg(&env, &format!("set -o pipefail; '{}' \"$@\" | {hold_back}; exit $?", which("ffmpeg").unwrap().display()));
+    let run = env.reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "jsonl"]).ok();
+    let events: Vec<reel_wire::Event> = run.stdout().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let stage = |name: &str| {
+        events
+            .iter()
+            .position(|e| matches!(e, reel_wire::Event::Stage(s) if s.stage == name))
+            .unwrap_or_else(|| panic!("no {name} stage in {events:?}"))
+    };
+    let (encode, faststart, verify) = (stage("encode"), stage("faststart"), stage("verify"));
+    assert!(encode < faststart && faststart < verify, "{events:?}");
+    let heartbeats = events[faststart..verify].iter().filter(|e| matches!(e, reel_wire::Event::Progress(_))).count();
+    assert!(heartbeats >= 2, "progress goes on during the rewrite: {events:?}");
+    common::assert_streaming_mp4(&env.path("out.mp4"), 2.0, 1.0 / 30.0);
+    assert_clean(&env);
+}

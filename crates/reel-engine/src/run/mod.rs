@@ -187,6 +187,18 @@ impl Progress<'_> {
 /// Longest silence between progress events while a job runs.
 const HEARTBEAT: Duration = Duration::from_millis(500);
 
+/// ffmpeg reports every 0.5 s while it encodes (`-stats_period 0.5`); quiet for this long,
+/// it has left its encoding loop.
+const ENCODING_OVER: Duration = Duration::from_millis(800);
+
+/// Whether ffmpeg has finished encoding and is rewriting the file for `+faststart` (it
+/// reports nothing more until that is done): its last report had `left` seconds of output
+/// to go, at `speed`, `quiet` ago. Either the report reached the last frames, or ffmpeg
+/// went quiet with less left than it encodes in a second.
+fn faststart_begun(left: f64, speed: Option<f64>, quiet: Duration, frame: f64) -> bool {
+    left <= 2.0 * frame || (quiet >= ENCODING_OVER && left <= speed.unwrap_or(1.0).max(0.1) + 2.0 * frame)
+}
+
 fn run_command(
     job: &Job,
     command: &FfmpegCommand,
@@ -211,6 +223,8 @@ fn run_command(
     };
     let started = Instant::now();
     let mut faststart_announced = false;
+    // ffmpeg's last report while encoding: when, how far, how fast.
+    let mut reported: Option<(Instant, f64, Option<f64>)> = None;
     // The last progress sent, repeated while ffmpeg is quiet (opening inputs, the faststart
     // rewrite) so a parent process hears from reel at least every 500 ms.
     let mut last: Option<(Instant, ProgressEvent)> = None;
@@ -232,8 +246,11 @@ fn run_command(
             };
             (progress.on_event)(Event::Progress(event.clone()));
             last = Some((Instant::now(), event));
-            // Encoding reached the end but ffmpeg runs on: that is the +faststart rewrite.
-            if !faststart_announced && !block.end && out_time >= job.expected_duration - 2.0 * progress.frame {
+            reported = (!block.end).then(|| (Instant::now(), out_time, block.speed));
+        }
+        // Encoding reached the end but ffmpeg runs on: that is the +faststart rewrite.
+        if let Some((at, out_time, speed)) = reported.filter(|_| !faststart_announced) {
+            if faststart_begun(job.expected_duration - out_time, speed, at.elapsed(), progress.frame) {
                 faststart_announced = true;
                 (progress.on_event)(Event::Stage(StageEvent { stage: "faststart".to_owned() }));
             }
@@ -371,6 +388,15 @@ pub fn run_plan(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn faststart_begins_when_encoding_reached_the_end_or_went_quiet_near_it() {
+        let frame = 1.0 / 30.0;
+        assert!(faststart_begun(0.05, Some(2.0), Duration::ZERO, frame), "the last frames were reported");
+        assert!(!faststart_begun(0.6, Some(2.0), Duration::from_millis(300), frame), "still encoding: it reports every 0.5 s");
+        assert!(faststart_begun(0.6, Some(2.0), Duration::from_secs(1), frame), "quiet with 0.3 s of work left");
+        assert!(!faststart_begun(30.0, Some(2.0), Duration::from_secs(5), frame), "quiet far from the end: a slow input, not faststart");
+    }
 
     #[test]
     fn progress_blocks() {
