@@ -518,3 +518,66 @@ fn the_faststart_stage_is_announced_while_ffmpeg_rewrites_the_file() {
     common::assert_streaming_mp4(&env.path("out.mp4"), 2.0, 1.0 / 30.0);
     assert_clean(&env);
 }
+
+/// An ffmpeg in `bin/` that answers like the real one except where `cases` (bash `case`
+/// arms, with the real ffmpeg as `$REAL`) say otherwise.
+fn bundled_ffmpeg(env: &Env, cases: &str) -> String {
+    let real = which("ffmpeg").unwrap();
+    let script =
+        env.write("bin/ffmpeg", format!("#!/bin/bash\nREAL='{}'\ncase \"$*\" in\n{cases}\nesac\nexec \"$REAL\" \"$@\"\n", real.display()));
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    script.display().to_string()
+}
+
+/// Item 11: `@ffmpeg-installer/ffmpeg` ships a 2018 development build (`N-47683-…`);
+/// doctor called it "assumed new enough", and every export failed halfway with
+/// "Unrecognized option 'stats_period'". It is judged by a trial export and refused up
+/// front, with the build, what is missing and what to install.
+#[test]
+fn an_old_development_build_is_refused_up_front_by_what_it_cannot_do() {
+    let env = with_clip();
+    env.timeline(SHORT);
+    let ffmpeg = bundled_ffmpeg(
+        &env,
+        r#"  *-version*) echo "ffmpeg version N-47683-g0e8b6f5 Copyright (c) 2000-2018 the FFmpeg developers"; exit 0 ;;
+  *-stats_period*) echo "Unrecognized option 'stats_period'." >&2; echo "Error splitting the argument list: Option not found" >&2; exit 1 ;;"#,
+    );
+    let run = env.reel(&["--ffmpeg", &ffmpeg, "doctor"]).code(exit::ENVIRONMENT);
+    assert!(run.stdout().contains("version   N-47683-g0e8b6f5 (a development build: judged by its trial export)"), "{}", run.stdout());
+    assert!(run.stdout().contains("export    FAILED: Unrecognized option 'stats_period'."), "{}", run.stdout());
+    let doctor = run.stderr();
+    let run = env.reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).code(exit::ENVIRONMENT);
+    assert_eq!(run.stderr(), doctor, "export refuses it with doctor's sentence");
+    insta::assert_snapshot!("development_build_refused", run.stderr());
+    assert!(!env.path("out.mp4").exists());
+    assert_clean(&env);
+}
+
+/// Item 11: a static ffmpeg 7.0.2 without drawtext (freetype but no harfbuzz) was refused
+/// for every export, text or not. Only timelines with text need drawtext.
+#[test]
+fn an_ffmpeg_without_drawtext_exports_timelines_without_text() {
+    let env = with_clip();
+    let ffmpeg = bundled_ffmpeg(
+        &env,
+        r#"  *-filters*) "$REAL" "$@" | grep -v ' drawtext '; exit 0 ;;
+  *drawtext*) echo "[AVFilterGraph @ 0x1] No such filter: 'drawtext'" >&2; exit 1 ;;"#,
+    );
+    let run = env.reel(&["--ffmpeg", &ffmpeg, "doctor"]).ok();
+    assert!(run.stdout().contains("filters   MISSING drawtext"), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("text      NOT POSSIBLE: it lacks the filter drawtext; timelines with text overlays cannot be exported"),
+        "{}",
+        run.stdout()
+    );
+    env.timeline(SHORT);
+    env.reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).ok();
+    common::assert_streaming_mp4(&env.path("out.mp4"), 2.0, 1.0 / 30.0);
+    env.timeline(r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"a.mp4","out":1}],"overlays":[{"text":"hi","start":0,"end":1}]}"#);
+    for args in [&["check", "timeline.json"][..], &["export", "timeline.json", "-o", "text.mp4", "--progress", "none"]] {
+        let run = env.reel(&[&["--ffmpeg", ffmpeg.as_str()][..], args].concat()).code(exit::ENVIRONMENT);
+        run.stderr_has(&["/bin/ffmpeg cannot draw text (it lacks the filter drawtext), and this timeline has text overlays. Install an ffmpeg built with libfreetype and libharfbuzz"]);
+    }
+    assert!(!env.path("text.mp4").exists());
+    assert_clean(&env);
+}

@@ -262,6 +262,7 @@ const GENERIC: &[&str] = &[
     "Device creation failed",
     "Failed to set value",
     "Error parsing global options",
+    "Error splitting the argument list",
     "Error opening output file",
     "Error opening output files",
     "Nothing was written into output file",

@@ -6,14 +6,16 @@ use super::settings::{effective, flag_settings, user_settings};
 use super::{load, print_json, print_out, tools, Result};
 use crate::{Cli, PlanArgs};
 use reel_core::plan::Plan;
-use reel_core::timeline::{OutputSettings, Timeline};
+use reel_core::timeline::{OutputSettings, OverlayKind, Timeline};
 use reel_core::validate::MediaMap;
 use reel_engine::{doctor, Error, Tools};
 
 /// Plans an export of a loaded timeline with the effective settings.
 pub(crate) fn make_plan(tools: &Tools, timeline: &Timeline, media: &MediaMap, settings: &OutputSettings) -> Result<Plan> {
     let report = doctor::doctor(tools, false)?;
-    if let Some(problem) = report.problem() {
+    // Text overlays need drawtext; other timelines do not.
+    let has_text = timeline.overlays.iter().any(|o| matches!(o.kind, OverlayKind::Text { .. }));
+    if let Some(problem) = report.problem_for(has_text) {
         return Err(Error::FfmpegUnusable(problem));
     }
     Ok(reel_core::plan::plan(timeline, media, settings, &report.capabilities())?)
