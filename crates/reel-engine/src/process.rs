@@ -34,8 +34,11 @@ pub const TAIL_LINES: usize = 40;
 /// How much of stderr is kept whole (for classifying failures); the rest is dropped.
 const STDERR_KEEP: usize = 256 * 1024;
 
-/// How long to wait for a finished program's pipes to close (a grandchild may hold them).
-const PIPE_GRACE: Duration = Duration::from_secs(1);
+/// How long to wait for a finished program's pipes to close (a grandchild may hold them)
+/// and their readers to finish. Normally they are done at once; on a loaded machine a
+/// reader thread waited more than a second to run, and its output was lost ("ffprobe
+/// printed nothing").
+const PIPE_GRACE: Duration = Duration::from_secs(5);
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]
