@@ -163,16 +163,9 @@ pub enum PlanError {
     Encoder { requested: String, reason: String, usable: String },
 }
 
-/// Built-in defaults, used for what neither flags, the timeline nor the settings file set.
-pub const DEFAULT_WIDTH: u32 = 1920;
-pub const DEFAULT_HEIGHT: u32 = 1080;
-pub const DEFAULT_FPS: Rational = Rational { num: 60, den: 1 };
-pub const DEFAULT_AUDIO_BITRATE: &str = "192k";
-pub const DEFAULT_SAMPLE_RATE: u32 = 48_000;
-pub const DEFAULT_CHANNELS: u32 = 2;
-/// Output megapixel-seconds from which `encoder: "auto"` uses a hardware encoder: 1080p
-/// for 10 s. Below it, starting a hardware session costs more than it saves.
-pub const DEFAULT_HARDWARE_THRESHOLD: f64 = 1920.0 * 1080.0 * 10.0 / 1e6;
+pub use crate::timeline::{
+    DEFAULT_AUDIO_BITRATE, DEFAULT_CHANNELS, DEFAULT_FPS, DEFAULT_HARDWARE_THRESHOLD, DEFAULT_HEIGHT, DEFAULT_SAMPLE_RATE, DEFAULT_WIDTH,
+};
 
 /// Plans an export. `settings` is the effective output settings (flags over the timeline
 /// over the settings file); what it leaves unset takes the built-in defaults.

@@ -17,6 +17,18 @@ use std::fmt;
 /// The only timeline format version this reel reads.
 pub const FORMAT_VERSION: u64 = 1;
 
+/// Built-in output defaults, used for what neither flags, the timeline nor the settings
+/// file set (timeline v1 "output").
+pub const DEFAULT_WIDTH: u32 = 1920;
+pub const DEFAULT_HEIGHT: u32 = 1080;
+pub const DEFAULT_FPS: Rational = Rational { num: 60, den: 1 };
+pub const DEFAULT_AUDIO_BITRATE: &str = "192k";
+pub const DEFAULT_SAMPLE_RATE: u32 = 48_000;
+pub const DEFAULT_CHANNELS: u32 = 2;
+/// Output megapixel-seconds from which `encoder: "auto"` uses a hardware encoder: 1080p
+/// for 10 s. Below it, starting a hardware session costs more than it saves.
+pub const DEFAULT_HARDWARE_THRESHOLD: f64 = 1920.0 * 1080.0 * 10.0 / 1e6;
+
 // ---------------------------------------------------------------------------------------
 // The file as written.
 // ---------------------------------------------------------------------------------------
@@ -116,7 +128,6 @@ impl OutputSettings {
     /// The built-in defaults: what applies when neither a flag, the timeline nor the
     /// settings file sets a field. `quality` stays unset: it follows the preset and encoder.
     pub fn builtin() -> OutputSettings {
-        use crate::plan::{DEFAULT_AUDIO_BITRATE, DEFAULT_CHANNELS, DEFAULT_FPS, DEFAULT_HEIGHT, DEFAULT_SAMPLE_RATE, DEFAULT_WIDTH};
         OutputSettings {
             width: Some(Dimension::Pixels(DEFAULT_WIDTH)),
             height: Some(Dimension::Pixels(DEFAULT_HEIGHT)),
@@ -129,7 +140,7 @@ impl OutputSettings {
             audio_sample_rate: Some(DEFAULT_SAMPLE_RATE),
             audio_channels: Some(DEFAULT_CHANNELS),
             frame_accurate: Some(true),
-            hardware_threshold: Some(crate::plan::DEFAULT_HARDWARE_THRESHOLD),
+            hardware_threshold: Some(DEFAULT_HARDWARE_THRESHOLD),
             draft_downscale: Some(false),
         }
     }
