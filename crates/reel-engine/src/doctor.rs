@@ -107,6 +107,10 @@ pub struct Report {
     /// Why text overlays cannot be drawn (drawtext missing, or its trial failed).
     #[serde(default)]
     pub text_problem: Option<String>,
+    /// Why the trial export could not be judged here (a full disk, a file-size limit): the
+    /// machine's fault, so nothing is concluded about ffmpeg and the report is not cached.
+    #[serde(default)]
+    pub trial_inconclusive: Option<String>,
     /// Every encoder reel knows: listed by `-encoders`? did a test encode succeed? why not?
     pub encoders: Vec<EncoderStatus>,
     /// True when this report came from the cache.
@@ -314,7 +318,10 @@ pub fn doctor(tools: &Tools, refresh: bool) -> Result<Report, DoctorError> {
         }
     }
     let report = check(tools)?;
-    if let Some((file, key)) = entry {
+    // A failed or inconclusive trial is judged again next time: it may have been the
+    // machine's passing state (a full temporary folder, a load that timed it out), and a
+    // cached failure would refuse every export until --refresh.
+    if let Some((file, key)) = entry.filter(|_| report.export_problem.is_none() && report.trial_inconclusive.is_none()) {
         write_cache(&file, &key, &report);
     }
     Ok(report)
@@ -410,6 +417,7 @@ pub fn check(tools: &Tools) -> Result<Report, DoctorError> {
         encoders,
         export_problem: None,
         text_problem: text_missing.clone(),
+        trial_inconclusive: None,
         missing_filters,
         cached: false,
         check_seconds: 0.0,
@@ -418,6 +426,7 @@ pub fn check(tools: &Tools) -> Result<Report, DoctorError> {
     if report.problem().is_none() {
         let trials = crate::trial::run(tools, &report.capabilities(), media, text_missing.is_none());
         report.export_problem = trials.export.err();
+        report.trial_inconclusive = trials.inconclusive;
         report.text_problem = text_missing.or_else(|| trials.text.and_then(Result::err));
     }
     report.check_seconds = started.elapsed().as_secs_f64();
@@ -478,6 +487,7 @@ mod tests {
             missing_filters: vec![],
             export_problem: None,
             text_problem: None,
+            trial_inconclusive: None,
             encoders: vec![],
             cached: false,
             check_seconds: 0.0,

@@ -25,6 +25,28 @@ pub struct Trials {
     pub export: Result<(), String>,
     /// An export with a text overlay; `None` when not tried (no drawtext, or `export` failed).
     pub text: Option<Result<(), String>>,
+    /// Why the trials could not tell, when the machine stopped them (a full disk, a
+    /// file-size limit, no temporary folder): then nothing is concluded about ffmpeg.
+    pub inconclusive: Option<String>,
+}
+
+impl Trials {
+    /// Findings, unless a failure was the machine's.
+    fn judged(export: Result<(), String>, text: Option<Result<(), String>>) -> Self {
+        let machine = [export.as_ref().err(), text.as_ref().and_then(|t| t.as_ref().err())]
+            .into_iter()
+            .flatten()
+            .find(|why| crate::run::facts::advice(why).is_some())
+            .cloned();
+        match machine {
+            Some(why) => Self::inconclusive(why),
+            None => Self { export, text, inconclusive: None },
+        }
+    }
+
+    fn inconclusive(why: String) -> Self {
+        Self { export: Ok(()), text: None, inconclusive: Some(why) }
+    }
 }
 
 /// Test media for the trials, in a temporary folder.
@@ -48,9 +70,10 @@ pub fn media(tools: &Tools, h264: bool) -> Result<Media, String> {
 /// Runs the trials with `tools` on `media`; `caps` is what doctor found (the encoders),
 /// and `text` whether to try a text overlay (drawtext is listed).
 pub fn run(tools: &Tools, caps: &Capabilities, media: Result<Media, String>, text: bool) -> Trials {
+    // Media every ffmpeg can make, not made: the machine's doing (a full disk, a limit).
     let media = match media {
         Ok(media) => media,
-        Err(why) => return Trials { export: Err(why), text: None },
+        Err(why) => return Trials::inconclusive(why),
     };
     let (dir, h264) = (&media.dir, media.h264 && caps.usable("libx264"));
     let single_pass = r#"{"reel":1,"output":{"width":64,"height":36,"fps":30,"preset":"draft","encoder":"cpu"},
@@ -70,7 +93,7 @@ pub fn run(tools: &Tools, caps: &Capabilities, media: Result<Media, String>, tex
     });
     let export = export.and(copied.unwrap_or(Ok(())).map_err(|why| format!("{why} (in a stream copy)")));
     let text = drawn.filter(|_| export.is_ok());
-    Trials { export, text }
+    Trials::judged(export, text)
 }
 
 fn make_media(tools: &Tools, dir: &Path, h264: bool) -> Result<(), String> {
@@ -94,13 +117,15 @@ fn make_media(tools: &Tools, dir: &Path, h264: bool) -> Result<(), String> {
 }
 
 fn make(tools: &Tools, args: &[String]) -> Result<(), String> {
-    run_command(&tools.ffmpeg, args, MEDIA_TIMEOUT).map(drop).map_err(|e| {
-        let why = match e {
-            ToolError::Failed { full_stderr, .. } => crate::ffmpeg::failure_reason(&full_stderr),
-            other => other.to_string(),
-        };
-        format!("it could not make the media for its trial export ({why})")
-    })
+    // ffmpeg exits 0 after failing to write a trailer: anything it said at -loglevel error
+    // is a failure here.
+    let why = match run_command(&tools.ffmpeg, args, MEDIA_TIMEOUT) {
+        Ok(done) if done.stderr.trim().is_empty() => return Ok(()),
+        Ok(done) => crate::ffmpeg::failure_reason(&done.stderr),
+        Err(ToolError::Failed { full_stderr, .. }) => crate::ffmpeg::failure_reason(&full_stderr),
+        Err(other) => other.to_string(),
+    };
+    Err(format!("it could not make the media for its trial export ({why})"))
 }
 
 /// Exports `json` (a timeline in `dir`) to `dir/NAME.mp4` as `reel export` would.

@@ -43,10 +43,11 @@ pub(crate) fn render(report: &Report) -> String {
     } else {
         out.push_str(&format!("filters   MISSING {}\n", report.missing_filters.join(", ")));
     }
-    let trial = match (&report.export_problem, report.problem()) {
-        (Some(why), _) => format!("FAILED: {why}"),
-        (None, Some(_)) => "not tried".to_owned(),
-        (None, None) => "ok".to_owned(),
+    let trial = match (&report.export_problem, &report.trial_inconclusive, report.problem()) {
+        (Some(why), _, _) => format!("FAILED: {why}"),
+        (None, Some(why), _) => format!("could not be tried here: {why}"),
+        (None, None, Some(_)) => "not tried".to_owned(),
+        (None, None, None) => "ok".to_owned(),
     };
     out.push_str(&format!("export    {trial} (a trial export of every kind of item)\n"));
     if let Some(why) = &report.text_problem {

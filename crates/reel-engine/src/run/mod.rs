@@ -5,7 +5,7 @@
 //! removed and the destination is untouched.
 
 mod destination;
-mod facts;
+pub(crate) mod facts;
 mod inputs;
 mod work;
 
