@@ -228,15 +228,8 @@ fn sigterm_cancels_cleanly_with_exit_130() {
 
 #[test]
 fn a_timeline_too_large_for_one_command_line_is_refused_before_anything_runs() {
-    // 20,000 clips of a source with a long name: one ffmpeg input each, about 10 MB of
-    // arguments, over any system's limit (Linux: 2 MB with the usual stack limit).
     let env = Env::new();
-    let name = format!("{}.mp4", "a-very-long-source-name".repeat(8));
-    env.media(&name, &fixture(Fixture::Small30));
-    let clips: Vec<String> = (0..20_000)
-        .map(|i| format!(r#"{{"source":"{name}","in":{},"out":{}}}"#, f64::from(i % 50) * 0.1, f64::from(i % 50) * 0.1 + 0.05))
-        .collect();
-    env.timeline(&format!(r#"{{"reel":1,"output":{{"width":160,"height":90,"fps":30}},"video":[{}]}}"#, clips.join(",")));
+    common::timeline_too_long_for_one_command_line(&env);
     let run = env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).code(3);
     run.stderr_has(&[
         "job export would need a command line of",
