@@ -193,12 +193,7 @@ fn a_clip_shorter_than_a_frame_is_refused_by_check_and_export_alike() {
 #[test]
 fn check_refuses_what_export_refuses_with_the_same_sentence() {
     let env = Env::new();
-    let name = format!("{}.mp4", "a-very-long-source-name".repeat(8));
-    env.media(&name, &fixture(Fixture::Small30));
-    let clips: Vec<String> = (0..20_000)
-        .map(|i| format!(r#"{{"source":"{name}","in":{},"out":{}}}"#, f64::from(i % 50) * 0.1, f64::from(i % 50) * 0.1 + 0.05))
-        .collect();
-    env.timeline(&format!(r#"{{"reel":1,"output":{{"width":160,"height":90,"fps":30}},"video":[{}]}}"#, clips.join(",")));
+    common::timeline_too_long_for_one_command_line(&env);
     let check = env.reel(&["check", "timeline.json"]).code(exit::INVALID_INPUT);
     let export = env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).code(exit::INVALID_INPUT);
     assert!(check.stderr().contains("would need a command line of"), "{}", check.stderr());
@@ -358,6 +353,12 @@ fn a_file_size_limit_fails_the_export_with_what_ffmpeg_said() {
     );
     assert!(err.contains("Nothing was written to out.mp4: the file outgrew a size limit: this session's (ulimit -f)"), "{err}");
     assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
+    // doctor's trial export met the same limit: inconclusive, so nothing was cached against
+    // this ffmpeg.
+    let cached =
+        std::fs::read_dir(env.cache.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with("doctor-")).count();
+    assert_eq!(cached, 0, "an inconclusive doctor report is not cached");
+    env.reel(&["doctor"]).ok();
     assert_clean(&env);
 }
 

@@ -139,7 +139,13 @@ pub fn check_media(timeline: &Timeline, media: &MediaMap) -> Vec<Problem> {
 
 /// Seconds for messages: `25.0`, `20.02`, `3.367`.
 pub fn fmt_s(s: f64) -> String {
-    let t = format!("{s:.3}");
+    fmt_s_to(s, 3)
+}
+
+/// Seconds for messages to at most `decimals` places: `fmt_s_to(1.00000001, 9)` is
+/// `1.00000001`, `fmt_s_to(2.0, 9)` is `2.0`.
+pub fn fmt_s_to(s: f64, decimals: usize) -> String {
+    let t = format!("{s:.decimals$}");
     let t = t.trim_end_matches('0');
     if t.ends_with('.') {
         format!("{t}0")

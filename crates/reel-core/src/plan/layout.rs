@@ -3,7 +3,7 @@
 use super::{PlanError, DEFAULT_AUDIO_BITRATE, DEFAULT_CHANNELS, DEFAULT_FPS, DEFAULT_HEIGHT, DEFAULT_SAMPLE_RATE, DEFAULT_WIDTH};
 use crate::media::{MediaInfo, StreamInfo};
 use crate::timeline::{Dimension, FrameRateSetting, Item, OutputSettings, Timeline};
-use crate::validate::{fmt_s, MediaMap};
+use crate::validate::{fmt_s, fmt_s_to, MediaMap};
 use crate::Rational;
 
 /// Times within this of a frame boundary count as on it (timeline v1, "Timing").
@@ -41,18 +41,6 @@ pub struct Span {
     pub frames: u64,
     pub first_sample: u64,
     pub samples: u64,
-}
-
-/// Seconds to the nanosecond, for a message about a span too short for [`fmt_s`]'s
-/// milliseconds: `0.00000001`, `1.00000001`, `2.0`.
-fn fmt_s_precise(s: f64) -> String {
-    let t = format!("{s:.9}");
-    let t = t.trim_end_matches('0');
-    if t.ends_with('.') {
-        format!("{t}0")
-    } else {
-        t.to_owned()
-    }
 }
 
 /// The first output frame at or after `t` (with the 1 µs tolerance).
@@ -150,7 +138,7 @@ impl Layout {
                 // nothing in it: refused here, so `reel check` and `reel export` agree.
                 let what = match &timeline.items[i] {
                     Item::Clip(c) => {
-                        format!(" ({} from {} s to {} s)", c.source.written, fmt_s_precise(span.in_s), fmt_s_precise(span.out_s))
+                        format!(" ({} from {} s to {} s)", c.source.written, fmt_s_to(span.in_s, 9), fmt_s_to(span.out_s, 9))
                     }
                     Item::Gap(_) => String::new(),
                 };
@@ -158,7 +146,7 @@ impl Layout {
                     path: format!("video[{i}]"),
                     message: format!(
                         "lasts {} s{what}, which covers no output frame at {} fps (one frame is {} s); make it at least one frame long, or remove it",
-                        fmt_s_precise(span.duration),
+                        fmt_s_to(span.duration, 9),
                         fmt_s(fps.as_f64()),
                         fmt_s(fps.period())
                     ),
