@@ -411,10 +411,10 @@ fn an_ffmpeg_failure_names_the_line_that_explains_it() {
     assert_clean(&env);
 }
 
-/// An ffmpeg that reads its first input at half speed (`-readrate 0.5`), so an export of
-/// `SHORT` takes four seconds: long enough to act while it runs.
-fn slow_ffmpeg(env: &Env) -> String {
-    common::fake_ffmpeg(env, &format!("exec '{}' -readrate 0.5 \"$@\"", which("ffmpeg").unwrap().display()))
+/// An ffmpeg that reads its first input at `rate` times its speed (`-readrate`): an export
+/// of `SHORT` takes 2 / `rate` seconds, long enough to act while it runs.
+fn slow_ffmpeg(env: &Env, rate: f64) -> String {
+    common::fake_ffmpeg(env, &format!("exec '{}' -readrate {rate} \"$@\"", which("ffmpeg").unwrap().display()))
 }
 
 /// Starts `reel ARGS` with JSONL progress and returns it once the first progress event
@@ -440,7 +440,7 @@ fn kill_9_leaves_no_ffmpeg_and_the_next_run_reclaims_the_folder() {
     let env = with_clip();
     env.timeline(SHORT);
     env.write("out.mp4", b"the previous export");
-    let ffmpeg = slow_ffmpeg(&env);
+    let ffmpeg = slow_ffmpeg(&env, 0.5);
     let (mut child, _) = started(&env, &["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--overwrite"]);
     assert!(!processes_in(env.dir.path()).is_empty(), "ffmpeg runs in the work folder");
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()), nix::sys::signal::Signal::SIGKILL).unwrap();
@@ -456,25 +456,33 @@ fn kill_9_leaves_no_ffmpeg_and_the_next_run_reclaims_the_folder() {
 }
 
 /// Item 9: two exports to one new destination: the loser encoded everything, then failed
-/// with "already exists". The second is refused before it encodes anything.
+/// with "already exists". The second is refused before it encodes anything, while the
+/// first (slowed down to take 40 s) still runs; the first is then cancelled cleanly.
 #[test]
 fn a_second_export_to_the_same_destination_is_refused_before_encoding() {
     let env = with_clip();
     env.timeline(SHORT);
-    let ffmpeg = slow_ffmpeg(&env);
+    let ffmpeg = slow_ffmpeg(&env, 0.05);
     let (mut first, rest) = started(&env, &["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4"]);
-    let begun = std::time::Instant::now();
-    let second = env.reel(&["export", "timeline.json", "-o", "./out.mp4", "--overwrite", "--progress", "none"]).code(exit::DESTINATION);
+    let second = env
+        .reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "./out.mp4", "--overwrite", "--progress", "none"])
+        .code(exit::DESTINATION);
     second.stderr_has(&[&format!(
         "error: another reel (process {}) is exporting to ./out.mp4 now; wait for it to finish, or choose another output path",
         first.id()
     )]);
-    assert!(begun.elapsed() < std::time::Duration::from_secs(5), "refused at once: {:?}", begun.elapsed());
-    assert!(first.wait().unwrap().success());
-    assert!(rest.map_while(Result::ok).last().is_some_and(|l| l.contains(r#""type":"done""#)));
-    common::assert_streaming_mp4(&env.path("out.mp4"), 2.0, 1.0 / 30.0);
+    assert!(first.try_wait().unwrap().is_none(), "the first export still runs");
+    assert!(!env.path("out.mp4").exists());
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(i32::try_from(first.id()).unwrap()), nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert_eq!(first.wait().unwrap().code(), Some(exit::CANCELLED));
+    assert!(rest.map_while(Result::ok).last().is_some_and(|l| l.contains(r#""type":"error""#)));
     let logged = env.logged();
-    assert!(logged.iter().any(|r| r.error_class.as_deref() == Some("destination")), "{logged:?}");
+    assert_eq!(
+        logged.iter().map(|r| r.error_class.as_deref()).collect::<Vec<_>>(),
+        [Some("cancelled"), Some("destination")],
+        "oldest first"
+    );
+    assert!(!env.path("out.mp4").exists());
     assert_clean(&env);
 }
 

@@ -335,16 +335,17 @@ pub fn run_plan(
     on_event(Event::Stage(StageEvent { stage: "verify".to_owned() }));
     let verify_started = Instant::now();
     let output = work.path().join(OUTPUT_NAME);
-    let (info, problems) = match crate::probe::probe_streams(&tools.ffprobe, &output) {
-        Ok(info) => {
-            let problems = verify::check(plan, &info, &output);
-            (Some(info), problems)
+    let checked = crate::probe::probe_streams(&tools.ffprobe, &output).map_err(|e| vec![verify::unreadable(&e)]).and_then(|info| {
+        let problems = verify::check(plan, &info, &output);
+        if problems.is_empty() {
+            Ok(info)
+        } else {
+            Err(problems)
         }
-        Err(e) => (None, vec![verify::unreadable(&e)]),
-    };
-    let info = match info {
-        Some(info) if problems.is_empty() => info,
-        _ => {
+    });
+    let info = match checked {
+        Ok(info) => info,
+        Err(problems) => {
             inputs::check_unchanged(&options.inputs, destination)?;
             let said = (!last_said.tail.is_empty()).then(|| failure_reason(&last_said.tail.join("\n")));
             return Err(RunError::Verify {
