@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh
+bash scripts/setup.sh --test
+# The wasm workload runs the browser fallback in headless Chromium.
+bash scripts/build-web.sh
 cargo build --release --quiet -p reel-cli -p reel-bench
 exec ./target/release/reel-bench "$@"

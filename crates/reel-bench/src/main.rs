@@ -6,6 +6,7 @@
 //! with a sentence, when a command fails or reel chose another strategy than the workload
 //! is built for.
 
+mod browser;
 mod commands;
 mod measure;
 mod media;
@@ -31,7 +32,7 @@ struct Args {
     #[arg(long)]
     quick: bool,
     /// Run one workload only.
-    #[arg(long, value_name = "NAME", value_parser = ["copy", "overlay", "mixed", "long-source", "plan-10k"])]
+    #[arg(long, value_name = "NAME", value_parser = ["copy", "overlay", "mixed", "long-source", "plan-10k", "wasm"])]
     only: Option<String>,
     /// Where to write the results as JSON [default: target/reel-bench/results.json].
     #[arg(long, value_name = "PATH")]
@@ -47,6 +48,9 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
 }
+
+/// Native reel against ffmpeg.wasm in headless Chromium (see browser.rs).
+const WASM_WORKLOAD: &str = "wasm";
 
 /// Clips in the planning workload.
 const PLAN_CLIPS: u32 = 10_000;
@@ -73,7 +77,7 @@ fn run(args: &Args) -> Result<(), String> {
     let media = Media::new(&dir.join("media"), scale);
     let selected: Vec<&str> = match &args.only {
         Some(name) => vec![name.as_str()],
-        None => EXPORT_WORKLOADS.iter().copied().chain([PLAN_WORKLOAD]).collect(),
+        None => EXPORT_WORKLOADS.iter().copied().chain([PLAN_WORKLOAD, WASM_WORKLOAD]).collect(),
     };
     media.generate(&tools, &selected)?;
     let scratch = dir.join(format!("out-{mode}"));
@@ -88,6 +92,7 @@ fn run(args: &Args) -> Result<(), String> {
         workloads: Vec::new(),
         exactness: None,
         plan: None,
+        wasm: None,
         checks: Vec::new(),
     };
     for name in EXPORT_WORKLOADS.iter().filter(|n| selected.contains(n)) {
@@ -106,6 +111,9 @@ fn run(args: &Args) -> Result<(), String> {
     }
     if selected.contains(&PLAN_WORKLOAD) {
         results.plan = Some(bench_plan(&tools, &media, &scratch.join(PLAN_WORKLOAD), args.runs)?);
+    }
+    if selected.contains(&WASM_WORKLOAD) {
+        results.wasm = Some(browser::bench(&tools, &dir, args.quick)?);
     }
     results.load_at_end = load_average();
     results.checks = report::checks(&results);

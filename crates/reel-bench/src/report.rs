@@ -146,6 +146,8 @@ pub struct Results {
     pub workloads: Vec<WorkloadResult>,
     pub exactness: Option<Exactness>,
     pub plan: Option<PlanResult>,
+    /// Native reel against ffmpeg.wasm in the browser (no targets: figures to read).
+    pub wasm: Option<crate::browser::WasmResult>,
     pub checks: Vec<Check>,
 }
 
@@ -314,6 +316,9 @@ pub fn render(r: &Results) -> String {
         for w in &p.warnings {
             out.push_str(&format!("  plan warning: {w}\n"));
         }
+    }
+    if let Some(w) = &r.wasm {
+        out.push_str(&crate::browser::render(w));
     }
     out
 }

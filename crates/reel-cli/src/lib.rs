@@ -50,6 +50,10 @@ pub enum Cmd {
     /// Show what an export would run, without running it.
     Plan(PlanArgs),
 
+    /// Convert an OpenTimelineIO timeline (.otio) into a timeline file (JSON). `export`,
+    /// `plan` and `check` also take a .otio file directly.
+    Import(ImportArgs),
+
     // -- Inspecting --
     /// Check everything an export checks before it encodes (timeline, media, settings,
     /// plan), without encoding.
@@ -58,8 +62,9 @@ pub enum Cmd {
     Probe(ProbeArgs),
     /// Show which ffmpeg reel uses and which encoders really work.
     Doctor(DoctorArgs),
-    /// Print the JSON Schema of the timeline format.
-    Schema,
+    /// Print the JSON Schema of the timeline format (or, with --wire, of the JSONL events
+    /// and the export report).
+    Schema(SchemaArgs),
 
     // -- Settings and history --
     /// Show the effective output settings and where each comes from (flag, timeline,
@@ -67,6 +72,43 @@ pub enum Cmd {
     Settings(SettingsArgs),
     /// Sum up the export log: success rate, speed and time per strategy and encoder.
     Stats(StatsArgs),
+    /// Show, prune or clear the segment cache (rendered segments kept for re-exports).
+    Cache(CacheArgs),
+}
+
+/// `reel cache`.
+#[derive(Debug, clap::Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub action: Option<CacheAction>,
+    /// Print the result as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// What `reel cache` does.
+#[derive(Debug, Clone, Copy, Subcommand, PartialEq, Eq)]
+pub enum CacheAction {
+    /// Where the cache is, its entries and size, and its limit (the default).
+    Show,
+    /// Remove the least recently used entries until the cache fits its limit.
+    Prune,
+    /// Remove every entry.
+    Clear,
+}
+
+/// How `export` and `plan` may make the export.
+#[derive(Debug, clap::Args, Default)]
+pub struct PlanFlags {
+    /// auto (the cheapest correct one), copy, segments or single_pass.
+    #[arg(long, value_name = "STRATEGY", default_value = "auto")]
+    pub strategy: String,
+    /// How many encodes may run at once (default: from the cores and the output size).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub jobs: Option<u32>,
+    /// Neither use nor fill the segment cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// `reel settings`.
@@ -110,6 +152,32 @@ pub struct CheckArgs {
     /// Check with these settings, as `reel export` with the same flags would.
     #[command(flatten)]
     pub output: OutputFlags,
+    #[command(flatten)]
+    pub how: PlanFlags,
+}
+
+/// `reel import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The OpenTimelineIO file (.otio, as written by an editor or the opentimelineio
+    /// Python package).
+    pub file: PathBuf,
+    /// Where to write the timeline (default: print it on stdout). Relative media paths stay
+    /// relative when it is written in the .otio file's folder, else they are made absolute.
+    #[arg(short, long, value_name = "TIMELINE.json")]
+    pub output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long, requires = "output")]
+    pub overwrite: bool,
+}
+
+/// `reel schema`.
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// The schema of the wire format instead: the `--progress jsonl` events, the export
+    /// report and the exit codes (what the Node package's types are generated from).
+    #[arg(long)]
+    pub wire: bool,
 }
 
 /// `reel probe`.
@@ -171,13 +239,18 @@ pub struct OutputFlags {
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
     pub timeline: PathBuf,
-    /// Say which strategy was chosen and why each other one was not.
+    /// Say which strategy was chosen and why each other one was not, and how each
+    /// stretch of the output is made.
     #[arg(long)]
     pub explain: bool,
+    /// Print the whole plan as JSON: every job with its inputs, links, command, output and
+    /// cache key (what a distributed runner needs).
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
     pub output: OutputFlags,
+    #[command(flatten)]
+    pub how: PlanFlags,
 }
 
 /// How `export` shows progress.
@@ -209,6 +282,8 @@ pub struct ExportArgs {
     pub json: bool,
     #[command(flatten)]
     pub settings: OutputFlags,
+    #[command(flatten)]
+    pub how: PlanFlags,
 }
 
 /// Runs the command line; `Err` holds the exit code (see `reel_wire::exit`). Every

@@ -1,9 +1,13 @@
 //! Exports checked frame by frame: every output frame is the source frame timeline v1
 //! says, audio beeps land on the same clock, durations are exact, moov comes first.
+//!
+//! Every encoding case runs twice, as one pass and as segments (closed-GOP segments
+//! rendered apart and joined by copy): both must show exactly the same frames, at a
+//! constant rate, and decode without a single error.
 
 mod common;
 
-use common::{assert_beeps, assert_frames, assert_streaming_mp4, expected_beeps, expected_frames, Env, Item};
+use common::{assert_beeps, assert_clean_cfr, assert_frames, assert_streaming_mp4, expected_beeps, expected_frames, Env, Item};
 use reel_testkit::{fit_rect, fixture, Fixture};
 
 #[test]
@@ -27,10 +31,10 @@ fn copy_path_same_format_keyframe_cuts() {
     assert_frames(&out, None, &expected_frames(&items, 30.0));
     assert_beeps(&out, &expected_beeps(&items), 1.0 / 30.0);
     assert_streaming_mp4(&out, 6.0, 1.0 / 30.0);
+    assert_clean_cfr(&out, 30.0);
 }
 
-#[test]
-fn off_keyframe_cuts_gap_and_silent_clip_into_60fps() {
+fn off_keyframe_cuts_gap_and_silent_clip_into_60fps_as(strategy: &str) {
     let env = Env::new();
     env.media("a.mp4", &fixture(Fixture::Small30));
     env.media("b.mp4", &fixture(Fixture::Small30B));
@@ -39,9 +43,9 @@ fn off_keyframe_cuts_gap_and_silent_clip_into_60fps() {
         r#"{"reel":1,"output":{"width":320,"height":180,"fps":60},
             "video":[{"source":"a.mp4","in":3.37,"out":4.6},{"gap":0.25},{"source":"silent.mp4","in":0.5,"out":1.5},
                      {"source":"b.mp4","in":"00:00:01.900","out":3.05}]}"#,
-        &[],
+        &["--strategy", strategy],
     );
-    assert_eq!(report["strategy"], "single_pass");
+    assert_eq!(report["strategy"], strategy);
     let items = [
         Item::Clip { source: 1, fps: 30.0, in_s: 3.37, out_s: 4.6, audio: true },
         Item::Gap(0.25),
@@ -54,10 +58,10 @@ fn off_keyframe_cuts_gap_and_silent_clip_into_60fps() {
     assert_frames(&out, None, &expected);
     assert_beeps(&out, &expected_beeps(&items), 1.0 / 60.0);
     assert_streaming_mp4(&out, expected.len() as f64 / 60.0, 1.0 / 60.0);
+    assert_clean_cfr(&out, 60.0);
 }
 
-#[test]
-fn mixed_resolutions_rates_and_portrait_into_1080p60() {
+fn mixed_resolutions_rates_and_portrait_into_1080p60_as(strategy: &str) {
     let env = Env::new();
     env.media("hd.mp4", &fixture(Fixture::Hd1080p30));
     env.media("p60.mp4", &fixture(Fixture::Hd720p60));
@@ -67,7 +71,7 @@ fn mixed_resolutions_rates_and_portrait_into_1080p60() {
         r#"{"reel":1,"output":{"preset":"draft"},
             "video":[{"source":"p60.mp4","in":0.51,"out":1.5},{"source":"hd.mp4","in":1,"out":2},
                      {"source":"portrait.mp4","in":0.2,"out":1},{"source":"mono.mp4","in":1.1,"out":2.2}]}"#,
-        &[],
+        &["--strategy", strategy],
     );
     let out = env.path("out.mp4");
     let items = [
@@ -87,10 +91,10 @@ fn mixed_resolutions_rates_and_portrait_into_1080p60() {
     let probe = reel_testkit::probe(&out);
     assert_eq!((probe["streams"][0]["width"].as_u64(), probe["streams"][0]["height"].as_u64()), (Some(1920), Some(1080)));
     assert_eq!(probe["streams"][0]["r_frame_rate"], "60/1");
+    assert_clean_cfr(&out, 60.0);
 }
 
-#[test]
-fn overlays_appear_on_exact_frames() {
+fn overlays_appear_on_exact_frames_as(strategy: &str) {
     let env = Env::new();
     env.media("a.mp4", &fixture(Fixture::Small30));
     env.media("b.mp4", &fixture(Fixture::Small30B));
@@ -102,7 +106,7 @@ fn overlays_appear_on_exact_frames() {
               {"image":"white.png","start":0.5,"end":1,"x":0,"y":0},
               {"text":"MMMM","start":1,"end":2.5,"x":200,"y":5,"size":40,"color":"black"},
               {"video":"b.mp4","in":1,"start":2.2,"end":3.1,"x":100,"y":0,"width":64}]}"#,
-        &[],
+        &["--strategy", strategy],
     );
     let out = env.path("out.mp4");
     let on = |lumas: Vec<f64>, differs: &dyn Fn(f64) -> bool| -> Vec<usize> {
@@ -117,10 +121,10 @@ fn overlays_appear_on_exact_frames() {
     // The main picture's code (bottom half) is untouched by the overlays, frame exact.
     let items = [Item::Clip { source: 1, fps: 30.0, in_s: 0.0, out_s: 4.0, audio: true }];
     assert_frames(&out, None, &expected_frames(&items, 30.0));
+    assert_clean_cfr(&out, 30.0);
 }
 
-#[test]
-fn audio_track_is_mixed_at_its_start() {
+fn audio_track_is_mixed_at_its_start_as(strategy: &str) {
     let env = Env::new();
     env.media("silent.mp4", &fixture(Fixture::NoAudio));
     env.media("music.mp4", &fixture(Fixture::Small30));
@@ -128,14 +132,13 @@ fn audio_track_is_mixed_at_its_start() {
         r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},
             "video":[{"source":"silent.mp4","in":0,"out":3}],
             "audio":[{"source":"music.mp4","in":0.5,"out":3,"start":0.75}]}"#,
-        &[],
+        &["--strategy", strategy],
     );
     // Beeps at music seconds 1 and 2 → output 0.75 + (1 - 0.5), 0.75 + (2 - 0.5).
     assert_beeps(&env.path("out.mp4"), &[1.25, 2.25], 1.0 / 30.0);
 }
 
-#[test]
-fn five_hundred_clips() {
+fn five_hundred_clips_as(strategy: &str) {
     let env = Env::new();
     env.media("a.mp4", &fixture(Fixture::Small30));
     env.media("b.mp4", &fixture(Fixture::Small30B));
@@ -149,21 +152,24 @@ fn five_hundred_clips() {
     }
     env.export(
         &format!(r#"{{"reel":1,"output":{{"width":160,"height":90,"fps":30,"preset":"draft"}},"video":[{}]}}"#, json.join(",")),
-        &[],
+        &["--strategy", strategy],
     );
     let out = env.path("out.mp4");
     let expected = expected_frames(&items, 30.0);
     assert_eq!(expected.len(), 1500);
     assert_frames(&out, None, &expected);
     assert_streaming_mp4(&out, 50.0, 1.0 / 30.0);
+    assert_clean_cfr(&out, 30.0);
 }
 
-#[test]
-fn variable_frame_rate_source_shows_the_frame_on_screen() {
+fn variable_frame_rate_source_shows_the_frame_on_screen_as(strategy: &str) {
     let env = Env::new();
     let vfr = fixture(Fixture::Vfr);
     env.media("vfr.mp4", &vfr);
-    env.export(r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"vfr.mp4","in":0.43,"out":2.5}]}"#, &[]);
+    env.export(
+        r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"vfr.mp4","in":0.43,"out":2.5}]}"#,
+        &["--strategy", strategy],
+    );
     // The source's real frame times decide which frame is on screen at each output time.
     let times = reel_testkit::frame_times(&vfr);
     // 2.07 s at 30 fps: frames 0..=62 (the last starts at 2.0667 s).
@@ -175,14 +181,14 @@ fn variable_frame_rate_source_shows_the_frame_on_screen() {
         })
         .collect();
     assert_frames(&env.path("out.mp4"), None, &expected);
+    assert_clean_cfr(&env.path("out.mp4"), 30.0);
 }
 
-#[test]
-fn odd_sized_source_at_source_size_is_made_even() {
+fn odd_sized_source_at_source_size_is_made_even_as(strategy: &str) {
     let env = Env::new();
     env.media("odd.mp4", &fixture(Fixture::OddSize));
     env.timeline(r#"{"reel":1,"output":{"width":"source","height":"source","fps":30},"video":[{"source":"odd.mp4","in":0.5,"out":1.5}]}"#);
-    let out = env.run(&["export", "timeline.json", "-o", "out.mp4", "--json", "--progress", "none"]);
+    let out = env.run(&["export", "timeline.json", "-o", "out.mp4", "--json", "--progress", "none", "--strategy", strategy]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("output size 321x181 is odd; H.264/HEVC in yuv420p needs even sizes, so the output is 320x180"));
@@ -190,18 +196,17 @@ fn odd_sized_source_at_source_size_is_made_even() {
     assert_frames(&env.path("out.mp4"), None, &expected_frames(&items, 30.0));
 }
 
-#[test]
-fn in_points_on_or_just_after_a_keyframe_seek_to_it_and_stay_exact() {
+fn in_points_on_or_just_after_a_keyframe_seek_to_it_and_stay_exact_as(strategy: &str) {
     // Small30 has a keyframe every second. 2.0 is on one, 3.04 just after one (the frame on
     // screen is 3.0333 s: frame 91): both are read from their keyframe, nothing before it decoded.
     let env = Env::new();
     env.media("a.mp4", &fixture(Fixture::Small30));
     let json = r#"{"reel":1,"output":{"width":320,"height":180,"fps":30},"video":[{"source":"a.mp4","in":2,"out":3.5},{"source":"a.mp4","in":3.04,"out":4.6}]}"#;
     env.timeline(json);
-    let plan = env.reel(&["plan", "timeline.json", "--json"]).ok().json();
+    let plan = env.reel(&["plan", "timeline.json", "--json", "--strategy", "single_pass"]).ok().json();
     let seeks: Vec<f64> = plan["jobs"][0]["command"]["inputs"].as_array().unwrap().iter().map(|i| i["seek"].as_f64().unwrap()).collect();
     assert_eq!(seeks, [2.0, 3.0], "seek points");
-    env.export(json, &[]);
+    env.export(json, &["--strategy", strategy]);
     let items = [
         Item::Clip { source: 1, fps: 30.0, in_s: 2.0, out_s: 3.5, audio: true },
         Item::Clip { source: 1, fps: 30.0, in_s: 3.04, out_s: 4.6, audio: true },
@@ -211,4 +216,86 @@ fn in_points_on_or_just_after_a_keyframe_seek_to_it_and_stay_exact() {
     assert_eq!((expected[0], expected[45]), (Some((1, 60)), Some((1, 91))));
     assert_frames(&out, None, &expected);
     assert_beeps(&out, &expected_beeps(&items), 1.0 / 30.0);
+}
+
+// Each case as one pass and as segments.
+
+#[test]
+fn off_keyframe_cuts_gap_and_silent_clip_into_60fps() {
+    off_keyframe_cuts_gap_and_silent_clip_into_60fps_as("single_pass");
+}
+
+#[test]
+fn off_keyframe_cuts_gap_and_silent_clip_into_60fps_in_segments() {
+    off_keyframe_cuts_gap_and_silent_clip_into_60fps_as("segments");
+}
+
+#[test]
+fn mixed_resolutions_rates_and_portrait_into_1080p60() {
+    mixed_resolutions_rates_and_portrait_into_1080p60_as("single_pass");
+}
+
+#[test]
+fn mixed_resolutions_rates_and_portrait_into_1080p60_in_segments() {
+    mixed_resolutions_rates_and_portrait_into_1080p60_as("segments");
+}
+
+#[test]
+fn overlays_appear_on_exact_frames() {
+    overlays_appear_on_exact_frames_as("single_pass");
+}
+
+#[test]
+fn overlays_appear_on_exact_frames_in_segments() {
+    overlays_appear_on_exact_frames_as("segments");
+}
+
+#[test]
+fn audio_track_is_mixed_at_its_start() {
+    audio_track_is_mixed_at_its_start_as("single_pass");
+}
+
+#[test]
+fn audio_track_is_mixed_at_its_start_in_segments() {
+    audio_track_is_mixed_at_its_start_as("segments");
+}
+
+#[test]
+fn five_hundred_clips() {
+    five_hundred_clips_as("single_pass");
+}
+
+#[test]
+fn five_hundred_clips_in_segments() {
+    five_hundred_clips_as("segments");
+}
+
+#[test]
+fn variable_frame_rate_source_shows_the_frame_on_screen() {
+    variable_frame_rate_source_shows_the_frame_on_screen_as("single_pass");
+}
+
+#[test]
+fn variable_frame_rate_source_shows_the_frame_on_screen_in_segments() {
+    variable_frame_rate_source_shows_the_frame_on_screen_as("segments");
+}
+
+#[test]
+fn odd_sized_source_at_source_size_is_made_even() {
+    odd_sized_source_at_source_size_is_made_even_as("single_pass");
+}
+
+#[test]
+fn odd_sized_source_at_source_size_is_made_even_in_segments() {
+    odd_sized_source_at_source_size_is_made_even_as("segments");
+}
+
+#[test]
+fn in_points_on_or_just_after_a_keyframe_seek_to_it_and_stay_exact() {
+    in_points_on_or_just_after_a_keyframe_seek_to_it_and_stay_exact_as("single_pass");
+}
+
+#[test]
+fn in_points_on_or_just_after_a_keyframe_seek_to_it_and_stay_exact_in_segments() {
+    in_points_on_or_just_after_a_keyframe_seek_to_it_and_stay_exact_as("segments");
 }

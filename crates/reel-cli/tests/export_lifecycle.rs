@@ -180,7 +180,7 @@ fn cancel_with(signal: &str) {
     env.write("out.mp4", b"the previous export");
     let mut child = env
         .std_command()
-        .args(["export", "timeline.json", "-o", "out.mp4", "--overwrite", "--progress", "jsonl"])
+        .args(["export", "timeline.json", "-o", "out.mp4", "--overwrite", "--progress", "jsonl", "--jobs", "2"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -195,6 +195,8 @@ fn cancel_with(signal: &str) {
         assert!(started.elapsed() < Duration::from_secs(120), "no progress within 2 minutes");
     }
     assert!(env.leftovers().len() == 1, "a work folder exists while encoding: {:?}", env.leftovers());
+    let running = common::processes_in(env.dir.path());
+    assert!(running.len() >= 2, "two segments and the audio run at once: {running:?}");
     let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
@@ -203,6 +205,7 @@ fn cancel_with(signal: &str) {
     assert!(rest.last().is_some_and(|l| l.contains(r#""type":"error""#) && l.contains("cancelled")), "last event: {rest:?}");
     assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
     assert!(env.leftovers().is_empty(), "temporaries removed: {:?}", env.leftovers());
+    assert_eq!(common::processes_in(env.dir.path()), Vec::<String>::new(), "no ffmpeg left running");
     assert!(started.elapsed() < Duration::from_secs(150));
     let logged = env.logged();
     assert_eq!(logged.len(), 1, "{logged:?}");
@@ -210,7 +213,7 @@ fn cancel_with(signal: &str) {
     assert_eq!((row.outcome, row.exit_code, row.error_class.as_deref()), (Outcome::Cancelled, 130, Some("cancelled")));
     assert_eq!(
         (row.strategy.as_deref(), row.planned_encoder.as_deref(), row.width),
-        (Some("single_pass"), Some("libx264"), Some(1920)),
+        (Some("segments"), Some("libx264"), Some(1920)),
         "the plan is logged"
     );
     assert!(row.total_s.is_some_and(|t| t > 0.0) && row.size_bytes.is_none(), "{row:?}");
@@ -227,15 +230,22 @@ fn sigterm_cancels_cleanly_with_exit_130() {
 }
 
 #[test]
-fn a_timeline_too_large_for_one_command_line_is_refused_before_anything_runs() {
+fn a_timeline_too_large_for_one_command_line_is_split_into_segments() {
+    // 20,000 clips of a source with a long name: one ffmpeg input each, about 10 MB of
+    // arguments for one pass, over any system's limit (Linux: 2 MB with the usual stack
+    // limit). Segments keep every command line small; a one-pass export is refused up front.
     let env = Env::new();
     common::timeline_too_long_for_one_command_line(&env);
-    let run = env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).code(3);
-    run.stderr_has(&[
-        "job export would need a command line of",
-        "(20000 inputs), over this system's limit of",
-        "export it in parts of at most about",
-    ]);
+    let plan = env.reel(&["plan", "timeline.json", "--json", "--no-cache"]).ok().json();
+    assert_eq!(plan["strategy"], "segments");
+    let chosen = plan["decisions"].as_array().unwrap().iter().find(|d| d["chosen"] == true).unwrap();
+    assert!(chosen["reasons"].to_string().contains("over this system's limit"), "{chosen}");
+    for job in plan["jobs"].as_array().unwrap() {
+        let inputs = job["command"]["inputs"].as_array().unwrap().len();
+        assert!(inputs <= 201, "job {} opens {inputs} inputs", job["id"]);
+    }
+    let run = env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--strategy", "single_pass"]).code(3);
+    run.stderr_has(&["strategy single_pass cannot make this export", "(20000 inputs), over this system's command-line limit of"]);
     assert!(!env.path("out.mp4").exists());
     assert!(env.leftovers().is_empty(), "nothing written: {:?}", env.leftovers());
     assert_eq!(

@@ -189,14 +189,16 @@ fn a_clip_shorter_than_a_frame_is_refused_by_check_and_export_alike() {
 
 /// Item 10: `reel check` said "ok" to a timeline that `reel export` refused (too large
 /// for one command line). check now makes every check export makes before encoding, with
-/// the same sentence.
+/// the same flags and the same sentence.
 #[test]
 fn check_refuses_what_export_refuses_with_the_same_sentence() {
     let env = Env::new();
     common::timeline_too_long_for_one_command_line(&env);
-    let check = env.reel(&["check", "timeline.json"]).code(exit::INVALID_INPUT);
-    let export = env.reel(&["export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).code(exit::INVALID_INPUT);
-    assert!(check.stderr().contains("would need a command line of"), "{}", check.stderr());
+    let flags = ["--strategy", "single_pass", "--no-cache"];
+    let check = env.reel(&[&["check", "timeline.json"][..], &flags].concat()).code(exit::INVALID_INPUT);
+    let export =
+        env.reel(&[&["export", "timeline.json", "-o", "out.mp4", "--progress", "none"][..], &flags].concat()).code(exit::INVALID_INPUT);
+    assert!(check.stderr().contains("over this system's command-line limit"), "{}", check.stderr());
     assert_eq!(check.stderr(), export.stderr());
     // A flag given to check is applied as export applies it.
     env.timeline(r#"{"reel":1,"video":[{"source":"x.mp4"}]}"#);
@@ -492,8 +494,7 @@ fn a_second_export_to_the_same_destination_is_refused_before_encoding() {
 fn a_destination_that_appears_meanwhile_is_not_replaced() {
     let env = with_clip();
     env.timeline(SHORT);
-    // ffmpeg runs in the work folder, beside the destination.
-    let ffmpeg = common::fake_ffmpeg(&env, "echo \"someone else's\" > ../out.mp4");
+    let ffmpeg = common::fake_ffmpeg(&env, &format!("echo \"someone else's\" > '{}'", env.path("out.mp4").display()));
     env.reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"])
         .code(exit::DESTINATION)
         .stderr_has(&["error: out.mp4 already exists; pass --overwrite to replace it"]);

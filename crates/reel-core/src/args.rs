@@ -144,6 +144,11 @@ pub fn ffprobe_packet_args(path: &str, select: &str) -> Vec<String> {
     args
 }
 
+/// [`ffprobe_packet_args`] of the video streams: their keyframes and where their data ends.
+pub fn ffprobe_keyframe_args(path: &str) -> Vec<String> {
+    ffprobe_packet_args(path, "v")
+}
+
 /// What every ffprobe run of a media file starts with: quiet, local files only, media
 /// demuxers only.
 fn probe_base() -> Vec<String> {

@@ -10,6 +10,11 @@ pub struct Capabilities {
     pub version: Option<String>,
     /// (major, minor) parsed from the version, when it is a release.
     pub version_number: Option<(u32, u32)>,
+    /// What tells this ffmpeg build from another with the same version (its
+    /// configuration, or the binary's size and date): part of every cache key, since two
+    /// builds may render different pixels.
+    #[serde(default)]
+    pub build: Option<String>,
     /// Encoders reel knows, each with whether a test encode worked.
     pub encoders: Vec<EncoderStatus>,
     /// Filters reel needs that this ffmpeg lacks.
@@ -40,6 +45,7 @@ impl Capabilities {
         Self {
             version: None,
             version_number: None,
+            build: None,
             encoders: ["libx264", "libx265"]
                 .iter()
                 .map(|n| EncoderStatus { name: (*n).to_owned(), listed: true, usable: true, reason: None })

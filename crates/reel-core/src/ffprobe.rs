@@ -59,14 +59,15 @@ pub fn parse(json: &str) -> Result<MediaInfo, FfprobeParseError> {
         duration: num(format, "duration").filter(|d| *d >= 0.0),
         start_time,
         size: int(format, "size"),
+        // The file system's, filled in by whoever read the file.
+        modified: None,
         bit_rate: int(format, "bit_rate"),
         streams,
         // Filled in from the packet listing (`keyframes_from_csv`) where wanted.
         keyframes: Vec::new(),
         keyframe_dts: Vec::new(),
-        // From the packet listing, and the file itself, where wanted.
+        // From the packet listing, where wanted.
         data_end: None,
-        stamp: None,
     })
 }
 

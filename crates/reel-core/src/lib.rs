@@ -11,6 +11,7 @@ pub mod capabilities;
 pub mod ffprobe;
 pub mod filter;
 pub mod media;
+pub mod otio;
 pub mod plan;
 pub mod rational;
 pub mod time;

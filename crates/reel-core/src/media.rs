@@ -15,6 +15,11 @@ pub struct MediaInfo {
     /// Container start time in seconds (what `-ss` is relative to).
     pub start_time: Option<f64>,
     pub size: Option<u64>,
+    /// When the file was last modified, nanoseconds since the Unix epoch, as the file
+    /// system said when it was probed (the engine fills it in; part of the identity that
+    /// cache keys and the end-of-export source check use).
+    #[serde(default)]
+    pub modified: Option<u64>,
     pub bit_rate: Option<u64>,
     pub streams: Vec<StreamInfo>,
     /// Keyframe times of the first video stream, in seconds from `start_time`, ascending.
@@ -30,18 +35,6 @@ pub struct MediaInfo {
     /// ([`MediaInfo::cut_short`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_end: Option<f64>,
-    /// The file's size and modification time when it was probed, to notice a file that
-    /// changes before the export that read it is delivered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stamp: Option<FileStamp>,
-}
-
-/// What identifies a version of a file without reading it: its size and modification time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileStamp {
-    pub size: u64,
-    /// Nanoseconds since the Unix epoch; `None` where the system does not say.
-    pub modified_ns: Option<u64>,
 }
 
 /// A file whose data ends before the duration its header claims.
@@ -144,6 +137,9 @@ impl StreamInfo {
 /// Container formats reel refuses as sources: they make ffmpeg open other files or
 /// generate media (playlists, concat lists, filter graphs).
 pub const REFUSED_FORMATS: &[&str] = &["hls", "applehttp", "concat", "dash", "lavfi", "ffconcat", "tee"];
+
+/// Extensions of files probed and read as still images (`-f image2 -pattern_type none`).
+pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "bmp"];
 
 /// Demuxers reel lets ffmpeg use on sources (`-format_whitelist`).
 pub const ALLOWED_DEMUXERS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,flv,mp3,wav,w64,aiff,ogg,flac,aac,image2,png_pipe,jpeg_pipe,webp_pipe,bmp_pipe,tiff_pipe,gif,mjpeg,h264,hevc";

@@ -464,6 +464,11 @@ pub struct Timeline {
     pub items: Vec<Item>,
     pub overlays: Vec<Overlay>,
     pub audio: Vec<AudioTrack>,
+    /// What reading the file found that does not stop an export, as sentences: for an
+    /// imported OpenTimelineIO file, what it holds that reel cannot render
+    /// ([`crate::otio`]). `export`, `plan` and `check` show them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A reference to a file named in the timeline.
@@ -829,7 +834,7 @@ pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, Timeli
     }
 
     if problems.is_empty() {
-        Ok(Timeline { output: file.output.clone(), items, overlays, audio })
+        Ok(Timeline { output: file.output.clone(), items, overlays, audio, warnings: Vec::new() })
     } else {
         Err(TimelineError { problems })
     }

@@ -17,6 +17,7 @@ use reel_core::capabilities::{Capabilities, EncoderStatus};
 use reel_core::plan::{default_quality, encoder_args, EncoderChoice};
 use reel_core::timeline::{Preset, VideoCodec};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -93,6 +94,10 @@ pub struct Report {
     pub version_number: Option<(u32, u32)>,
     /// ffprobe's version, as it prints it.
     pub ffprobe_version: Option<String>,
+    /// SHA-256 of ffmpeg's whole `-version` output (version, configuration, library
+    /// versions): tells builds with the same version apart in cache keys.
+    #[serde(default)]
+    pub build: Option<String>,
     /// `"5.1"`.
     pub minimum_version: String,
     /// The version is at least the minimum (a development build is judged by its trial
@@ -125,6 +130,7 @@ impl Report {
     /// What the planner needs to know.
     pub fn capabilities(&self) -> Capabilities {
         Capabilities {
+            build: self.build.clone(),
             version: self.version.clone(),
             version_number: self.version_number,
             encoders: self.encoders.clone(),
@@ -412,6 +418,7 @@ pub fn check(tools: &Tools) -> Result<Report, DoctorError> {
         version: Some(version),
         version_number,
         ffprobe_version: Some(ffprobe_version),
+        build: Some(hex::encode(Sha256::digest(banner.as_bytes()))),
         minimum_version: format!("{}.{}", MINIMUM_VERSION.0, MINIMUM_VERSION.1),
         version_ok,
         encoders,
@@ -482,6 +489,7 @@ mod tests {
             version: Some("4.4.2".into()),
             version_number: Some((4, 4)),
             ffprobe_version: Some("4.4.2".into()),
+            build: None,
             minimum_version: "5.1".into(),
             version_ok: false,
             missing_filters: vec![],

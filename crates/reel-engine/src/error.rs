@@ -77,6 +77,8 @@ pub enum Error {
     Run(#[from] RunError),
     #[error(transparent)]
     Log(#[from] LogError),
+    #[error(transparent)]
+    Cache(#[from] crate::cache::CacheError),
     /// A result could not be written where the user asked (stdout, a CSV file).
     #[error("could not write {what} ({source}); check where it goes and that there is room")]
     Write { what: String, source: std::io::Error },
@@ -94,7 +96,7 @@ impl Error {
             Self::Probe(e) => e.exit_code(),
             Self::Load(e) => e.exit_code(),
             Self::Run(e) => e.exit_code(),
-            Self::Settings(_) | Self::Plan(_) | Self::Log(_) | Self::NoFolder { .. } => exit::INVALID_INPUT,
+            Self::Settings(_) | Self::Plan(_) | Self::Log(_) | Self::NoFolder { .. } | Self::Cache(_) => exit::INVALID_INPUT,
             Self::Write { .. } => exit::EXPORT_FAILED,
         }
     }

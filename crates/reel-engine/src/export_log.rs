@@ -24,7 +24,7 @@ use std::time::Duration;
 pub const FILE_NAME: &str = "exports.sqlite";
 
 /// Schema version, kept in SQLite's `user_version`.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// How long a write waits for another reel holding the database.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -99,6 +99,18 @@ pub struct Entry {
     pub ffmpeg_cpu_s: Option<f64>,
     /// Peak resident memory of the largest ffmpeg process, bytes.
     pub ffmpeg_peak_rss: Option<u64>,
+    /// Parts (segments, the audio) rendered by this export.
+    #[serde(default)]
+    pub segments_rendered: Option<u64>,
+    /// Parts taken from the segment cache.
+    #[serde(default)]
+    pub segments_reused: Option<u64>,
+    /// Bytes of the reused parts.
+    #[serde(default)]
+    pub cache_reused_bytes: Option<u64>,
+    /// Seconds the reused parts took to render when they were made.
+    #[serde(default)]
+    pub cache_seconds_saved: Option<f64>,
 }
 
 impl Entry {
@@ -131,6 +143,10 @@ impl Entry {
             reel_cpu_s: None,
             ffmpeg_cpu_s: None,
             ffmpeg_peak_rss: None,
+            segments_rendered: None,
+            segments_reused: None,
+            cache_reused_bytes: None,
+            cache_seconds_saved: None,
         }
     }
 }
@@ -163,6 +179,12 @@ impl Entry {
         (self.probe_s, self.plan_s, self.encode_s, self.verify_s, self.total_s) =
             (Some(t.probe), Some(t.plan), Some(t.encode), Some(t.verify), Some(t.total));
         self.speed = Some(report.speed);
+        if let Some(parts) = &report.segments {
+            self.segments_rendered = Some(u64::from(parts.rendered));
+            self.segments_reused = Some(u64::from(parts.reused));
+            self.cache_reused_bytes = Some(parts.reused_bytes);
+            self.cache_seconds_saved = Some(parts.seconds_saved);
+        }
     }
 
     /// Records CPU time and peak memory.
@@ -201,6 +223,10 @@ pub const COLUMNS: &[&str] = &[
     "reel_cpu_s",
     "ffmpeg_cpu_s",
     "ffmpeg_peak_rss",
+    "segments_rendered",
+    "segments_reused",
+    "cache_reused_bytes",
+    "cache_seconds_saved",
 ];
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS exports (
@@ -230,9 +256,19 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS exports (
     speed REAL,
     reel_cpu_s REAL,
     ffmpeg_cpu_s REAL,
-    ffmpeg_peak_rss INTEGER
+    ffmpeg_peak_rss INTEGER,
+    segments_rendered INTEGER,
+    segments_reused INTEGER,
+    cache_reused_bytes INTEGER,
+    cache_seconds_saved REAL
 );
 CREATE INDEX IF NOT EXISTS exports_started_at ON exports (started_at);";
+
+/// What turns a schema-1 log (before the segment cache) into schema 2.
+const MIGRATE_1_TO_2: &str = "ALTER TABLE exports ADD COLUMN segments_rendered INTEGER;
+ALTER TABLE exports ADD COLUMN segments_reused INTEGER;
+ALTER TABLE exports ADD COLUMN cache_reused_bytes INTEGER;
+ALTER TABLE exports ADD COLUMN cache_seconds_saved REAL;";
 
 /// The log could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -284,6 +320,9 @@ fn open(path: &Path) -> Result<Connection, LogError> {
     }
     if version < SCHEMA_VERSION {
         let tx = db.transaction().map_err(fail)?;
+        if version == 1 {
+            tx.execute_batch(MIGRATE_1_TO_2).map_err(fail)?;
+        }
         tx.execute_batch(SCHEMA).map_err(fail)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(fail)?;
         tx.commit().map_err(fail)?;
@@ -326,6 +365,10 @@ pub fn record(path: &Path, entry: &Entry) -> Result<(), LogError> {
             entry.reel_cpu_s,
             entry.ffmpeg_cpu_s,
             entry.ffmpeg_peak_rss.map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
+            entry.segments_rendered.map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
+            entry.segments_reused.map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
+            entry.cache_reused_bytes.map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
+            entry.cache_seconds_saved,
         ],
     )
     .map_err(fail)?;
@@ -372,6 +415,10 @@ pub fn read(path: &Path, since: Option<&str>) -> Result<Vec<Entry>, LogError> {
                 reel_cpu_s: r.get("reel_cpu_s")?,
                 ffmpeg_cpu_s: r.get("ffmpeg_cpu_s")?,
                 ffmpeg_peak_rss: r.get::<_, Option<i64>>("ffmpeg_peak_rss")?.and_then(|s| u64::try_from(s).ok()),
+                segments_rendered: r.get::<_, Option<i64>>("segments_rendered")?.and_then(|s| u64::try_from(s).ok()),
+                segments_reused: r.get::<_, Option<i64>>("segments_reused")?.and_then(|s| u64::try_from(s).ok()),
+                cache_reused_bytes: r.get::<_, Option<i64>>("cache_reused_bytes")?.and_then(|s| u64::try_from(s).ok()),
+                cache_seconds_saved: r.get("cache_seconds_saved")?,
             })
         })
         .map_err(fail)?;
@@ -508,6 +555,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_log_of_the_first_schema_gains_the_cache_columns() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join(FILE_NAME);
+        {
+            // Schema 1, as reel before the segment cache wrote it, with one row.
+            let db = Connection::open(&path).unwrap();
+            let v1 = SCHEMA
+                .replace(",\n    segments_rendered INTEGER,\n    segments_reused INTEGER,\n    cache_reused_bytes INTEGER,\n    cache_seconds_saved REAL", "");
+            assert!(!v1.contains("segments_rendered"), "{v1}");
+            db.execute_batch(&v1).unwrap();
+            db.execute("INSERT INTO exports (started_at, reel_version, outcome, exit_code) VALUES ('2026-01-01T00:00:00Z', '0.1.0', 'succeeded', 0)", [])
+                .unwrap();
+            db.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let mut entry = Entry::new(std::time::SystemTime::now(), Outcome::Succeeded, 0);
+        (entry.segments_rendered, entry.segments_reused, entry.cache_seconds_saved) = (Some(2), Some(7), Some(3.5));
+        record(&path, &entry).unwrap();
+        let rows = read(&path, None).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].segments_rendered, rows[0].reel_version.as_str()), (None, "0.1.0"));
+        assert_eq!((rows[1].segments_rendered, rows[1].segments_reused, rows[1].cache_seconds_saved), (Some(2), Some(7), Some(3.5)));
+    }
+
+    #[test]
     fn percentiles_interpolate_between_ranks() {
         assert_eq!(percentile(&[], 50.0), None);
         assert_eq!(percentile(&[3.0], 95.0), Some(3.0));
@@ -547,6 +618,6 @@ mod tests {
         let newer = dir.path().join("newer.sqlite");
         Connection::open(&newer).unwrap().pragma_update(None, "user_version", 9).unwrap();
         let e = read(&newer, None).unwrap_err().to_string();
-        assert!(e.contains("written by a newer reel (schema 9, this one knows 1)"), "{e}");
+        assert!(e.contains("written by a newer reel (schema 9, this one knows 2)"), "{e}");
     }
 }

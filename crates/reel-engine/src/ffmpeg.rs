@@ -338,6 +338,14 @@ pub fn failure_reason(stderr: &str) -> String {
     }
 }
 
+/// What ffmpeg complained about in a run that exited 0 (it does after failing to write
+/// the trailer): the line [`failure_reason`] picks, when anything but the warnings that
+/// working runs print too was said.
+pub fn complaint(stderr: &str) -> Option<String> {
+    let normalised = stderr.replace(" | ", "\n");
+    meaningful_lines(&normalised).iter().any(|l| !NOISE.iter().any(|n| l.contains(n))).then(|| failure_reason(stderr))
+}
+
 /// `h264_nvenc` of `[h264_nvenc @ 0x55d…] …`.
 fn component(line: &str) -> Option<&str> {
     let inner = line.trim().strip_prefix('[')?;
@@ -436,6 +444,11 @@ mod tests {
         assert_eq!(
             failure_reason("[image2 @ 0x1] Thread message queue blocking; consider raising it"),
             "Thread message queue blocking; consider raising it"
+        );
+        assert_eq!(complaint("[image2 @ 0x1] Thread message queue blocking; consider raising it\n\n"), None);
+        assert_eq!(
+            complaint("Error writing trailer of file:x.mp4: File too large\n").as_deref(),
+            Some("Error writing trailer of file:x.mp4: File too large")
         );
     }
 

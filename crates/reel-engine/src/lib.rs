@@ -7,12 +7,14 @@
 //! and every error is a sentence naming what failed, where, and what to do
 //! ([`error`]).
 
+pub mod cache;
 pub mod doctor;
 pub mod error;
 pub mod export_log;
 pub mod ffmpeg;
 pub mod files;
 pub mod folders;
+pub mod import;
 pub mod probe;
 pub mod process;
 pub mod run;

@@ -11,7 +11,7 @@ use crate::error::ToolError;
 use crate::ffmpeg::{meaningful_lines, run_command, run_reading, strip_component, Tools};
 use crate::files::ReadError;
 use reel_core::ffprobe::FfprobeParseError;
-use reel_core::media::{FileStamp, MediaInfo};
+use reel_core::media::MediaInfo;
 use reel_core::timeline::{Problem, Timeline, TimelineError};
 use reel_core::validate::{check_media, fmt_s, MediaMap};
 use reel_wire::exit;
@@ -23,8 +23,7 @@ use std::time::Duration;
 /// The longest one probe may take (it reads the whole container, decoding nothing).
 pub const PROBE_TIMEOUT: Duration = Duration::from_mins(2);
 
-/// Extensions probed as still images (`-f image2 -pattern_type none`).
-pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "bmp"];
+pub use reel_core::media::IMAGE_EXTENSIONS;
 
 /// Why a file could not be probed. Each message names the file (as the user wrote it) and
 /// says what to do.
@@ -133,13 +132,15 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
     let out = run_command(ffprobe, &args, PROBE_TIMEOUT).map_err(failed)?;
     let unparsed = |source: FfprobeParseError| ProbeError::Output { path: shown.to_owned(), source };
     let mut info = reel_core::ffprobe::parse(&out.stdout).map_err(unparsed)?;
+    // The file's identity as it was probed: a later change to it is a different source.
+    info.size = Some(meta.len());
+    info.modified = modified_ns(&meta);
     if let Some(format) = info.refused_format() {
         return Err(ProbeError::Refused { path: shown.to_owned(), what: refused_what(format) });
     }
     if info.streams.is_empty() {
         return Err(ProbeError::NotMedia { path: shown.to_owned(), reason: "it has no audio, video or image streams".to_owned() });
     }
-    info.stamp = Some(stamp(&meta));
     let Some(listing) = listing.filter(|_| !info.is_still_image()) else { return Ok(info) };
     // A file without video: where its audio ends is what can be cut short.
     let (listing, index) = match (info.video(), info.audio()) {
@@ -161,11 +162,10 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
     Ok(info)
 }
 
-/// The size and modification time of a file, from its metadata.
-pub fn stamp(meta: &std::fs::Metadata) -> FileStamp {
-    let modified_ns =
-        meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).and_then(|d| u64::try_from(d.as_nanos()).ok());
-    FileStamp { size: meta.len(), modified_ns }
+/// When a file was last modified, nanoseconds since the Unix epoch: with its size, the
+/// identity a probe records (cache keys and the check that sources did not change use it).
+pub fn modified_ns(meta: &std::fs::Metadata) -> Option<u64> {
+    meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).and_then(|d| u64::try_from(d.as_nanos()).ok())
 }
 
 /// A pipe read in batches: ffprobe writes its packet listing one line per `write` (108,000
@@ -250,6 +250,9 @@ pub enum LoadError {
     /// ffprobe could not run at all, so no source could be checked.
     #[error("{0}")]
     Probe(ProbeError),
+    /// An OpenTimelineIO file that cannot be imported: every problem, at its OTIO path.
+    #[error("{path}: {error}")]
+    Otio { path: String, error: reel_core::otio::OtioError },
 }
 
 impl LoadError {
@@ -265,6 +268,7 @@ impl LoadError {
     pub fn problems(&self) -> &[Problem] {
         match self {
             Self::Invalid { error, .. } => &error.problems,
+            Self::Otio { error, .. } => &error.problems,
             _ => &[],
         }
     }
@@ -289,8 +293,21 @@ fn render_invalid(path: &str, error: &TimelineError) -> String {
 pub const TIMELINE_LIMIT: u64 = 256_000_000;
 
 /// Reads and parses a timeline file, checking its structure only (no media is opened).
-/// Only a regular file of at most [`TIMELINE_LIMIT`] bytes is read.
+/// A `.otio` file is imported from OpenTimelineIO ([`crate::import`]). Only a regular file
+/// of at most [`TIMELINE_LIMIT`] bytes is read.
 pub fn read_timeline(path: &Path) -> Result<Timeline, LoadError> {
+    let shown = path.display().to_string();
+    let text = read_text(path)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let base = base_dir(path);
+    if crate::import::is_otio(path) {
+        return crate::import::otio_timeline(text, &base, &shown);
+    }
+    reel_core::timeline::parse(text, &base).map_err(|error| LoadError::Invalid { path: shown, error })
+}
+
+/// A timeline file's text: only a regular file of at most [`TIMELINE_LIMIT`] bytes.
+pub(crate) fn read_text(path: &Path) -> Result<String, LoadError> {
     let shown = path.display().to_string();
     let bytes = crate::files::read_bounded(path, TIMELINE_LIMIT).map_err(|e| match e {
         ReadError::Missing => LoadError::Missing { path: shown.clone() },
@@ -299,11 +316,13 @@ pub fn read_timeline(path: &Path) -> Result<Timeline, LoadError> {
         ReadError::TooLarge { size, limit } => LoadError::TooLarge { path: shown.clone(), size, limit },
         ReadError::Io(e) => LoadError::Unreadable { path: shown.clone(), reason: e.to_string() },
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 { path: shown.clone(), offset: e.utf8_error().valid_up_to() })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 { path: shown, offset: e.utf8_error().valid_up_to() })
+}
+
+/// The absolute folder of a timeline file: what relative paths in it are relative to.
+pub(crate) fn base_dir(path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
-    let base = absolute.parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
-    reel_core::timeline::parse(text, &base).map_err(|error| LoadError::Invalid { path: shown, error })
+    absolute.parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// Probes every file in `sources` (absolute path, name for messages) once, a few at a time.

@@ -30,9 +30,29 @@ pub struct SettingsFile {
     /// (default: beside the timeline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_folder: Option<PathBuf>,
+    /// The segment cache's size limit: `"10GB"`, `"500MB"`, or bytes; `0` turns the cache
+    /// off. Default 10 GB.
+    #[serde(default, deserialize_with = "size_setting", skip_serializing_if = "Option::is_none")]
+    pub cache_size: Option<u64>,
     /// Defaults for the timeline's `output` settings, same keys and meaning.
     #[serde(default)]
     pub output: OutputSettings,
+}
+
+/// Reads a size as a number of bytes or a string such as `"10GB"`.
+fn size_setting<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Bytes(u64),
+        Text(String),
+    }
+    match Size::deserialize(d)? {
+        Size::Bytes(b) => Ok(Some(b)),
+        Size::Text(t) => crate::cache::parse_size(&t)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("cache_size {t:?} is not a size such as \"10GB\", \"500MB\" or 0"))),
+    }
 }
 
 /// The settings in effect: the file's contents and where it is.
@@ -133,6 +153,9 @@ pub fn template() -> String {
          # Where `reel export TIMELINE` writes TIMELINE-NAME.mp4 when -o is not given\n\
          # (default: beside the timeline).\n\
          # output_folder = \"/home/me/Videos\"\n\n\
+         # The segment cache's size limit (least recently used segments go first); 0 turns\n\
+         # the cache off.\n\
+         # cache_size = \"10GB\"\n\n\
          [output]\n",
     );
     for (field, value, _) in OutputSettings::provenance(&[]) {

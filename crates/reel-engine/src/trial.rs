@@ -120,8 +120,10 @@ fn make(tools: &Tools, args: &[String]) -> Result<(), String> {
     // ffmpeg exits 0 after failing to write a trailer: anything it said at -loglevel error
     // is a failure here.
     let why = match run_command(&tools.ffmpeg, args, MEDIA_TIMEOUT) {
-        Ok(done) if done.stderr.trim().is_empty() => return Ok(()),
-        Ok(done) => crate::ffmpeg::failure_reason(&done.stderr),
+        Ok(done) => match crate::ffmpeg::complaint(&done.stderr) {
+            None => return Ok(()),
+            Some(why) => why,
+        },
         Err(ToolError::Failed { full_stderr, .. }) => crate::ffmpeg::failure_reason(&full_stderr),
         Err(other) => other.to_string(),
     };

@@ -2,7 +2,7 @@
 //! after "No space left on device" while writing the trailer).
 
 use reel_core::media::MediaInfo;
-use reel_core::plan::Plan;
+use reel_core::plan::{Job, JobKind, Plan};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -70,6 +70,9 @@ pub fn check(plan: &Plan, info: &MediaInfo, path: &Path) -> Vec<String> {
                     plan.output.height
                 ));
             }
+            if let Some(n) = v.nb_frames.filter(|n| *n != plan.frames) {
+                wrong.push(format!("it has {n} video frames, the plan says {}", plan.frames));
+            }
             if v.pix_fmt.as_deref() != Some(plan.output.pix_fmt.as_str()) {
                 wrong.push(format!(
                     "its pixel format is {}, the plan says {}",
@@ -86,6 +89,32 @@ pub fn check(plan: &Plan, info: &MediaInfo, path: &Path) -> Vec<String> {
         Ok(true) => {}
         Ok(false) => wrong.push("its moov box is not before mdat (not streaming-friendly)".to_owned()),
         Err(e) => wrong.push(format!("its boxes cannot be read: {e}")),
+    }
+    wrong
+}
+
+/// Checks what one job of a plan wrote before anything relies on it (the join, the
+/// cache): a video part has exactly the frames it was to render, an audio part its audio.
+pub fn check_part(job: &Job, info: &MediaInfo) -> Vec<String> {
+    let mut wrong = Vec::new();
+    if job.frames > 0 {
+        match info.video() {
+            None => wrong.push("it has no video stream".to_owned()),
+            Some(v) => match v.nb_frames {
+                Some(n) if n == job.frames => {}
+                Some(n) => wrong.push(format!("it has {n} frames, the plan says {}", job.frames)),
+                None => wrong.push("its frame count is unknown".to_owned()),
+            },
+        }
+    }
+    if job.kind == JobKind::Audio {
+        match (info.audio(), info.best_duration()) {
+            (None, _) => wrong.push("it has no audio stream".to_owned()),
+            (Some(_), Some(d)) if (d - job.expected_duration).abs() > 0.05 => {
+                wrong.push(format!("its audio lasts {d:.3} s, the plan says {:.3} s", job.expected_duration));
+            }
+            _ => {}
+        }
     }
     wrong
 }

@@ -440,6 +440,22 @@ pub fn frame_times(path: &Path) -> Vec<f64> {
     String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().trim_end_matches(',').parse().ok()).collect()
 }
 
+/// What ffmpeg's decoders complain about when decoding every stream of `path` (empty when
+/// it decodes cleanly).
+pub fn decode_errors(path: &Path) -> String {
+    let out = Command::new(ffmpeg_path())
+        .args(["-hide_banner", "-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "null", "-"])
+        .output()
+        .expect("run ffmpeg");
+    let mut text = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    if !out.status.success() {
+        text.push_str(&format!(" (ffmpeg exited with {})", out.status));
+    }
+    text
+}
+
 /// Whether the top-level `moov` box precedes `mdat`.
 pub fn moov_before_mdat(path: &Path) -> bool {
     let bytes = std::fs::read(path).expect("read file");

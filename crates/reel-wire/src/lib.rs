@@ -43,6 +43,18 @@ pub mod exit {
         (DESTINATION, "the output path was refused (exists, is an input, not writable)"),
         (CANCELLED, "cancelled by SIGINT/SIGTERM; temporary files removed"),
     ];
+
+    /// Every code by the name it has here, for programs in other languages (the Node
+    /// package's generated `ExitCode` enum comes from this, through [`crate::schema`]).
+    pub const NAMES: &[(&str, i32)] = &[
+        ("OK", OK),
+        ("EXPORT_FAILED", EXPORT_FAILED),
+        ("USAGE", USAGE),
+        ("INVALID_INPUT", INVALID_INPUT),
+        ("ENVIRONMENT", ENVIRONMENT),
+        ("DESTINATION", DESTINATION),
+        ("CANCELLED", CANCELLED),
+    ];
 }
 
 /// One line of `--progress jsonl` output.
@@ -60,7 +72,7 @@ pub enum Event {
     /// Something the user should know that does not stop the export.
     Warning(MessageEvent),
     /// Last line of a successful export.
-    Done(ExportReport),
+    Done(Box<ExportReport>),
     /// Last line of a failed or cancelled export.
     Error(ErrorEvent),
 }
@@ -74,7 +86,7 @@ pub struct StartEvent {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanEvent {
-    /// `copy` or `single_pass`.
+    /// `copy`, `segments` or `single_pass`.
     pub strategy: String,
     pub jobs: u32,
     /// Output duration in seconds.
@@ -116,13 +128,26 @@ pub struct ErrorEvent {
     pub message: String,
     /// The process exit code that follows (see [`exit`]).
     pub exit_code: i32,
+    /// When the timeline was refused (exit 3): every problem found, each at its JSON path.
+    /// Absent for other failures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+/// One thing wrong with a timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Problem {
+    /// JSON path in the timeline, such as `video[2].out`; empty for the whole document.
+    pub path: String,
+    /// What is wrong there, as a sentence.
+    pub message: String,
 }
 
 /// What an export did; printed at the end, `--json` prints it as JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ExportReport {
     pub output: String,
-    /// `copy` or `single_pass`.
+    /// `copy`, `segments` or `single_pass`.
     pub strategy: String,
     pub jobs: u32,
     /// The video encoder that produced the file (`copy` for stream copy).
@@ -144,6 +169,28 @@ pub struct ExportReport {
     /// the platform does not tell.
     #[serde(default)]
     pub resources: Option<ResourceUsage>,
+    /// For exports made of cacheable parts (segments, the audio): how many were rendered
+    /// and how many reused from the segment cache, and what the reuse saved.
+    #[serde(default)]
+    pub segments: Option<SegmentStats>,
+    /// How many encodes could run at once.
+    #[serde(default)]
+    pub parallel: Option<u32>,
+}
+
+/// What the segment cache did for an export.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SegmentStats {
+    /// Parts (video segments, the audio) rendered by this export.
+    pub rendered: u32,
+    /// Parts taken from the cache instead.
+    pub reused: u32,
+    /// Bytes of the reused parts.
+    pub reused_bytes: u64,
+    /// Seconds the reused parts took to render when they were made: what this export saved.
+    pub seconds_saved: f64,
+    /// Whether the cache was on (off: nothing was reused and nothing kept).
+    pub cache: bool,
 }
 
 /// What an export cost in CPU and memory, split between reel's own process and the
@@ -170,6 +217,25 @@ pub struct StageTimings {
     pub total: f64,
 }
 
+/// The JSON Schema of the wire format (`reel schema --wire`): [`Event`] at the root, every
+/// type it carries under `definitions`, and `ExitCode` (the codes of [`exit`], with their
+/// names as `tsEnumNames`, so generated TypeScript gets a named enum). The Node package's
+/// types are generated from this.
+pub fn schema() -> schemars::schema::RootSchema {
+    let mut root = schemars::schema_for!(Event);
+    let codes: Vec<i32> = exit::NAMES.iter().map(|(_, code)| *code).collect();
+    let names: Vec<&str> = exit::NAMES.iter().map(|(name, _)| *name).collect();
+    let meanings: Vec<String> = exit::ALL.iter().map(|(code, meaning)| format!("{code}: {meaning}")).collect();
+    let exit_code = serde_json::json!({
+        "description": format!("reel's process exit code, the same for every subcommand. {}.", meanings.join("; ")),
+        "type": "integer",
+        "enum": codes,
+        "tsEnumNames": names,
+    });
+    root.definitions.insert("ExitCode".to_owned(), serde_json::from_value(exit_code).expect("static schema"));
+    root
+}
+
 impl Event {
     /// The event as one JSON line (no trailing newline).
     pub fn to_line(&self) -> String {
@@ -187,5 +253,25 @@ mod tests {
         assert_eq!(e.to_line(), r#"{"type":"warning","data":{"message":"x"}}"#);
         let back: Event = serde_json::from_str(&e.to_line()).unwrap();
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn error_problems_are_left_out_when_there_are_none() {
+        let e = Event::Error(ErrorEvent { message: "m".into(), exit_code: exit::EXPORT_FAILED, problems: vec![] });
+        assert_eq!(e.to_line(), r#"{"type":"error","data":{"message":"m","exit_code":1}}"#);
+        let back: Event = serde_json::from_str(r#"{"type":"error","data":{"message":"m","exit_code":1}}"#).unwrap();
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn schema_names_every_exit_code() {
+        let schema = serde_json::to_value(schema()).unwrap();
+        let exit_code = &schema["definitions"]["ExitCode"];
+        assert_eq!(exit_code["enum"].as_array().unwrap().len(), exit::ALL.len());
+        assert_eq!(exit_code["tsEnumNames"][3], "INVALID_INPUT");
+        assert_eq!(exit_code["enum"][3], exit::INVALID_INPUT);
+        for name in ["ExportReport", "ProgressEvent", "ErrorEvent", "Problem"] {
+            assert!(schema["definitions"].get(name).is_some(), "{name} missing from the wire schema");
+        }
     }
 }

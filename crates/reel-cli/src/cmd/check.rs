@@ -22,8 +22,15 @@ pub(crate) fn run(cli: &Cli, args: &CheckArgs) -> Result {
         let file = user_settings()?;
         let tools = tools(cli)?;
         let (timeline, media) = reel_engine::probe_timeline(&tools.ffprobe, timeline, &args.timeline)?;
-        let plan = make_plan(&tools, &timeline, &media, &effective(&flags, &timeline.output, &file))?;
-        // The warnings export would give, in the same place.
+        // The warnings export would give, in the same places.
+        for w in &timeline.warnings {
+            eprintln!("warning: {w}");
+        }
+        let (cache, warning) = super::cache::open(&file, args.how.no_cache);
+        if let Some(w) = warning {
+            eprintln!("warning: {w}");
+        }
+        let plan = make_plan(&tools, &timeline, &media, &effective(&flags, &timeline.output, &file), &args.how, cache.as_deref())?;
         for w in &plan.warnings {
             eprintln!("warning: {w}");
         }
@@ -43,6 +50,7 @@ pub(crate) fn run(cli: &Cli, args: &CheckArgs) -> Result {
                     "sources": timeline.sources().iter().map(|s| &s.written).collect::<Vec<_>>(),
                     "duration": plan.duration,
                     "strategy": plan.strategy.as_str(),
+                    "warnings": timeline.warnings.iter().chain(&plan.warnings).collect::<Vec<_>>(),
                 }))
             } else {
                 print_out(&format!("ok: {}\n", summary(clips, &plan)))

@@ -99,12 +99,14 @@ pub(crate) fn run(cli: &Cli, args: &ExportArgs) -> Result {
                     eprintln!("{}", summary(&report));
                 }
             }
-            out.emit(&Event::Done(report));
+            out.emit(&Event::Done(Box::new(report)));
             Ok(())
         }
         Err(e) => {
             if mode == ProgressMode::Jsonl {
-                out.emit(&Event::Error(ErrorEvent { message: e.to_string(), exit_code: e.exit_code() }));
+                let problems =
+                    e.problems().iter().map(|p| reel_wire::Problem { path: p.path.clone(), message: p.message.clone() }).collect();
+                out.emit(&Event::Error(ErrorEvent { message: e.to_string(), exit_code: e.exit_code(), problems }));
             }
             Err(e)
         }
@@ -175,11 +177,18 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     let tools = Tools::find(cli.ffmpeg.as_deref(), cli.ffprobe.as_deref())?;
     out.emit(&Event::Stage(StageEvent { stage: "probe".to_owned() }));
     let (timeline, media) = reel_engine::load_timeline(&tools, &args.timeline)?;
+    for w in &timeline.warnings {
+        out.warn(w.clone());
+    }
     entry.timeline_hash = Some(export_log::timeline_hash(&timeline));
     let probe = started.elapsed().as_secs_f64();
     out.emit(&Event::Stage(StageEvent { stage: "plan".to_owned() }));
     let plan_started = Instant::now();
-    let plan = make_plan(&tools, &timeline, &media, &effective(&flags, &timeline.output, &file))?;
+    let (cache, warning) = super::cache::open(&file, args.how.no_cache);
+    if let Some(w) = warning {
+        out.warn(w);
+    }
+    let plan = make_plan(&tools, &timeline, &media, &effective(&flags, &timeline.output, &file), &args.how, cache.as_deref())?;
     entry.add_plan(&plan);
     let plan_time = plan_started.elapsed().as_secs_f64();
     out.emit(&Event::Plan(PlanEvent {
@@ -195,7 +204,7 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     let mut inputs = InputFile::sources(&timeline, &media);
     inputs.push(InputFile::named(&args.timeline));
     inputs.extend(file.path.iter().filter(|_| file.found).map(InputFile::named));
-    let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel), inputs };
+    let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel), cache, inputs };
     let timings = StageTimings { probe, plan: plan_time, total: probe + plan_time, ..StageTimings::default() };
     Ok(reel_engine::run_plan(&plan, &tools, &destination, &options, timings, &mut |e| out.emit(&e))?)
 }

@@ -1,9 +1,11 @@
 //! The subcommands, one module each, and what they share: failing with a sentence,
 //! finding ffmpeg, loading a timeline, printing results to stdout.
 
+mod cache;
 mod check;
 mod doctor;
 mod export;
+mod import;
 mod plan;
 mod probe;
 mod schema;
@@ -38,10 +40,12 @@ fn run(cli: &Cli) -> Result {
         Cmd::Plan(args) => plan::run(cli, args),
         Cmd::Settings(args) => settings::run(cli, args),
         Cmd::Stats(args) => stats::run(cli, args),
+        Cmd::Cache(args) => cache::run(cli, args),
         Cmd::Check(args) => check::run(cli, args),
         Cmd::Probe(args) => probe::run(cli, args),
         Cmd::Doctor(args) => doctor::run(cli, args),
-        Cmd::Schema => schema::run(),
+        Cmd::Schema(args) => schema::run(args),
+        Cmd::Import(args) => import::run(args),
     }
 }
 

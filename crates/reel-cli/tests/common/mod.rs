@@ -406,8 +406,47 @@ pub fn assert_beeps(path: &Path, expected: &[f64], frame: f64) {
     }
 }
 
+/// Asserts the video runs at a constant rate (every frame lasts 1/fps: no hole, repeat or
+/// uneven duration at a seam) and decodes without a single decoder error.
+pub fn assert_clean_cfr(path: &Path, fps: f64) {
+    let times = reel_testkit::frame_times(path);
+    assert!(!times.is_empty(), "no frames in {}", path.display());
+    let uneven: Vec<String> = times
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| ((w[1] - w[0]) - 1.0 / fps).abs() > 2e-5)
+        .take(5)
+        .map(|(k, w)| format!("frame {} lasts {:.6} s", k, w[1] - w[0]))
+        .collect();
+    assert!(uneven.is_empty(), "frame durations are not 1/{fps} s: {}", uneven.join("; "));
+    let errors = reel_testkit::decode_errors(path);
+    assert!(errors.is_empty(), "decoding {} reported: {errors}", path.display());
+}
+
 pub fn assert_streaming_mp4(path: &Path, duration: f64, frame: f64) {
     assert!(reel_testkit::moov_before_mdat(path), "moov must precede mdat");
     let d = reel_testkit::duration(path);
     assert!((d - duration).abs() <= frame, "duration {d}, expected {duration}");
+}
+
+/// The processes (pid and command) whose working folder is inside `dir`: the ffmpeg jobs
+/// of an export that runs there (each job runs in its own folder of the work folder).
+pub fn processes_in(dir: &Path) -> Vec<String> {
+    let Ok(root) = dir.canonicalize() else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let mut found = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(cwd) = std::fs::read_link(e.path().join("cwd")) else { continue };
+        let zombie =
+            std::fs::read_to_string(e.path().join("stat")).is_ok_and(|s| s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')));
+        if cwd.starts_with(&root) && !zombie {
+            let cmd = std::fs::read_to_string(e.path().join("cmdline")).unwrap_or_default().replace('\0', " ");
+            found.push(format!("{name}: {}", cmd.chars().take(80).collect::<String>()));
+        }
+    }
+    found
 }

@@ -16,15 +16,16 @@
 //! Sources are linked into the work folder under safe names, so the concat list never
 //! names a user path and `-safe 0` is never needed.
 
+use super::audio;
+use super::graph::filter_args;
 use super::layout::{media_of, Layout};
-use super::single_pass::{audio_encode_args, audio_tracks, filter_args, main_audio};
-use super::{Decision, Job, Plan, Strategy, WorkFile, WorkLink, OUTPUT_NAME};
+use super::strategy::{Context, Verdict};
+use super::{progress_args, Decision, How, Job, JobKind, LinkTarget, Plan, Strategy, Stretch, WorkFile, WorkLink, OUTPUT_NAME};
 use crate::args::{FfmpegCommand, Input, InputKind};
-use crate::capabilities::Capabilities;
 use crate::filter::secs;
 use crate::media::MediaInfo;
-use crate::timeline::{Dimension, FrameRateSetting, Item, OutputSettings, Timeline};
-use crate::validate::{fmt_s, MediaMap};
+use crate::timeline::{Dimension, FrameRateSetting, Item};
+use crate::validate::fmt_s;
 
 /// A keyframe this close to a cut counts as on it (ffprobe prints microseconds).
 const KEYFRAME_TOLERANCE: f64 = 1e-4;
@@ -82,13 +83,8 @@ fn piece(info: &MediaInfo, in_s: f64, out_s: f64, loose: bool) -> Result<Piece, 
 }
 
 /// `Ok(why copy is right)` or `Err(every reason copy cannot be used)`.
-pub(super) fn check(
-    timeline: &Timeline,
-    media: &MediaMap,
-    layout: &Layout,
-    settings: &OutputSettings,
-    _caps: &Capabilities,
-) -> Result<Vec<String>, Vec<String>> {
+pub(super) fn check(ctx: &Context<'_>) -> Verdict {
+    let (timeline, media, layout, settings) = (ctx.timeline, ctx.media, &ctx.layout, ctx.settings);
     let mut no = Vec::new();
     if !timeline.overlays.is_empty() {
         no.push(format!("the timeline has {} overlay(s), which must be drawn into the picture", timeline.overlays.len()));
@@ -182,14 +178,8 @@ fn link_name(index: usize, path: &str) -> String {
     format!("source{index}.{}", ext.as_deref().unwrap_or("media"))
 }
 
-pub(super) fn plan(
-    timeline: &Timeline,
-    media: &MediaMap,
-    layout: &Layout,
-    settings: &OutputSettings,
-    caps: &Capabilities,
-    decisions: Vec<Decision>,
-) -> Plan {
+pub(super) fn plan(ctx: &Context<'_>, decisions: Vec<Decision>) -> Plan {
+    let (timeline, media, layout, settings, caps) = (ctx.timeline, ctx.media, &ctx.layout, ctx.settings, ctx.caps);
     let loose = !settings.frame_accurate.unwrap_or(true);
     let mut warnings = layout.warnings.clone();
     let mut links: Vec<WorkLink> = Vec::new();
@@ -222,11 +212,12 @@ pub(super) fn plan(
             c.in_s = p.start;
             c.out_s = Some(p.until);
         }
-        let name = if let Some(l) = links.iter().find(|l| l.target == clip.source.path) {
+        let target = LinkTarget::Source(clip.source.path.clone());
+        let name = if let Some(l) = links.iter().find(|l| l.target == target) {
             l.name.clone()
         } else {
             let name = link_name(links.len(), &clip.source.path);
-            links.push(WorkLink { name: name.clone(), target: clip.source.path.clone() });
+            links.push(WorkLink { name: name.clone(), target });
             name
         };
         list.push_str(&format!("file {name}\n"));
@@ -242,8 +233,7 @@ pub(super) fn plan(
 
     let mut inputs = vec![Input { path: "list.ffconcat".to_owned(), kind: InputKind::ConcatList, seek: None, duration: None }];
     let mut chains = Vec::new();
-    let mix = main_audio(&shown, media, &layout, &[], &mut inputs, &mut chains);
-    let audio = audio_tracks(&shown, media, &layout, &mix, &mut inputs, &mut chains, &mut warnings);
+    let audio = audio::graph(&shown, media, &layout, &[], &mut inputs, &mut chains, &mut warnings);
     let (graph_args, mut files) = filter_args(&chains, caps, "graph.txt");
     files.push(WorkFile { name: "list.ffconcat".to_owned(), contents: list });
 
@@ -255,7 +245,7 @@ pub(super) fn plan(
     if video.and_then(|v| v.codec.as_deref()) == Some("hevc") {
         output.extend(["-tag:v".to_owned(), "hvc1".to_owned()]);
     }
-    output.extend(audio_encode_args(&layout));
+    output.extend(audio::encode_args(&layout));
     output.extend(["-movflags".to_owned(), "+faststart".to_owned(), "-t".to_owned(), secs(layout.duration)]);
     // `-shortest` with `-c:v copy` is badly wrong on ffmpeg 6.0 (ffmpeg-pitfalls.md); `-t`
     // already cuts at the exact duration and the audio is rendered to that length.
@@ -263,26 +253,37 @@ pub(super) fn plan(
         output.push("-shortest".to_owned());
     }
     let clips = timeline.items.len();
+    let id = "export".to_owned();
     Plan {
         strategy: Strategy::Copy,
         duration: layout.duration,
         frames: layout.frames,
         output: layout.output_spec(&video.and_then(|v| v.codec.clone()).unwrap_or_default(), "copy", "copy"),
+        stretches: vec![Stretch {
+            first_frame: 0,
+            frames: layout.frames,
+            how: How::Copy,
+            job: id.clone(),
+            why: "every clip is cut on keyframes and matches the output".to_owned(),
+        }],
         jobs: vec![Job {
-            id: "export".to_owned(),
+            id: id.clone(),
+            kind: JobKind::Join,
             description: format!("join {clips} clip(s) by stream copy (no video re-encoding); audio rendered once"),
-            command: FfmpegCommand {
-                global: ["-progress", "pipe:1", "-nostats", "-stats_period", "0.5"].iter().map(|s| (*s).to_owned()).collect(),
-                inputs,
-                output_options: output,
-                output: OUTPUT_NAME.to_owned(),
-            },
+            command: FfmpegCommand { global: progress_args(), inputs, output_options: output, output: OUTPUT_NAME.to_owned() },
             files,
             links,
+            frames: layout.frames,
             expected_duration: layout.duration,
+            // Copying a frame costs a small fraction of encoding one.
+            weight: layout.frames as f64 * 0.05,
             depends_on: Vec::new(),
+            cache_key: None,
             software_fallback: None,
+            software_cache_key: None,
         }],
+        final_job: id,
+        parallel: 1,
         decisions,
         warnings,
     }

@@ -232,3 +232,24 @@ pub fn encoder_args(choice: &EncoderChoice) -> EncoderArgs {
     }
     EncoderArgs { global, filter_tail, output: out }
 }
+
+/// [`encoder_args`] for one segment of a segmented export: every segment starts on an IDR
+/// frame and holds closed GOPs only (no frame refers to another segment), and the encoder
+/// writes parameter sets that do not depend on the picture (x264 `stitchable`), so
+/// segments encoded separately join with `-c copy` under the first one's parameter sets.
+pub fn segment_args(choice: &EncoderChoice) -> EncoderArgs {
+    let mut args = encoder_args(choice);
+    args.output.extend(["-flags".into(), "+cgop".into()]);
+    match choice.encoder.as_str() {
+        "libx264" => args.output.extend(["-x264-params".into(), "stitchable=1".into()]),
+        "libx265" => {
+            // x265 opens GOPs unless told not to; replaces the log-level-only parameters.
+            if let Some(i) = args.output.iter().position(|a| a == "-x265-params") {
+                args.output[i + 1] = "log-level=error:open-gop=0".into();
+            }
+        }
+        enc if enc.ends_with("_nvenc") => args.output.extend(["-forced-idr".into(), "1".into()]),
+        _ => {}
+    }
+    args
+}

@@ -3,8 +3,7 @@
 //! the private work folder beside the destination, and the final move into place.
 
 use super::{InputFile, RunError};
-use reel_core::args::InputKind;
-use reel_core::plan::{Job, Plan};
+use reel_core::plan::{Job, LinkTarget, Plan};
 use std::path::{Path, PathBuf};
 
 #[cfg(unix)]
@@ -21,24 +20,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
     matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
 }
 
-/// Every file a plan reads.
-fn plan_inputs(plan: &Plan) -> Vec<String> {
-    let mut out = Vec::new();
-    for job in &plan.jobs {
-        for input in &job.command.inputs {
-            if input.kind != InputKind::ConcatList {
-                out.push(input.path.clone());
-            }
-        }
-        out.extend(job.links.iter().map(|l| l.target.clone()));
-    }
-    out
-}
-
 /// The most bytes of arguments (with their terminating NULs) a program can be started
 /// with here, after room for the environment: `ARG_MAX` on Unix, 32,767 UTF-16 units for a
 /// whole Windows command line.
-fn command_line_limit() -> usize {
+pub fn command_line_limit() -> usize {
     #[cfg(unix)]
     {
         let arg_max = nix::unistd::sysconf(nix::unistd::SysconfVar::ARG_MAX)
@@ -83,7 +68,7 @@ pub fn check_destination(plan: &Plan, destination: &Path, inputs: &[InputFile], 
         return Err(RunError::Folder { folder: folder.display().to_string(), reason: "it is not a folder".to_owned() });
     }
     let named = inputs.iter().map(|i| (i.path.clone(), i.shown.clone()));
-    for (input, input_shown) in plan_inputs(plan).into_iter().map(|p| (PathBuf::from(&p), p)).chain(named) {
+    for (input, input_shown) in plan.sources().into_iter().map(|p| (PathBuf::from(&p), p)).chain(named) {
         if same_file(destination, &input) {
             return Err(RunError::IsInput { path: shown, input: input_shown });
         }
@@ -97,20 +82,31 @@ pub fn check_destination(plan: &Plan, destination: &Path, inputs: &[InputFile], 
     Ok(folder)
 }
 
-pub(super) fn prepare(job: &Job, work: &Path) -> Result<(), RunError> {
+/// Makes a job's work folder, `root/<job id>`: the files it reads written, its links made
+/// (to a source, or to the output of a job it depends on, in that job's folder).
+pub(super) fn prepare(plan: &Plan, job: &Job, root: &Path) -> Result<PathBuf, RunError> {
     let fail = |path: &Path, e: std::io::Error| RunError::WorkFolder { path: path.display().to_string(), reason: e.to_string() };
+    let work = root.join(&job.id);
+    std::fs::create_dir_all(&work).map_err(|e| fail(&work, e))?;
     for file in &job.files {
         let path = work.join(&file.name);
         std::fs::write(&path, &file.contents).map_err(|e| fail(&path, e))?;
     }
     for link in &job.links {
         let path = work.join(&link.name);
+        let target = match &link.target {
+            LinkTarget::Source(source) => PathBuf::from(source),
+            LinkTarget::Job(id) => {
+                let output = plan.job(id).map_or_else(String::new, |j| j.command.output.clone());
+                root.join(id).join(output)
+            }
+        };
         #[cfg(unix)]
-        std::os::unix::fs::symlink(&link.target, &path).map_err(|e| fail(&path, e))?;
+        std::os::unix::fs::symlink(&target, &path).map_err(|e| fail(&path, e))?;
         #[cfg(not(unix))]
-        std::fs::hard_link(&link.target, &path).or_else(|_| std::fs::copy(&link.target, &path).map(|_| ())).map_err(|e| fail(&path, e))?;
+        std::fs::hard_link(&target, &path).or_else(|_| std::fs::copy(&target, &path).map(|_| ())).map_err(|e| fail(&path, e))?;
     }
-    Ok(())
+    Ok(work)
 }
 
 /// Moves the finished file into place. Unless overwriting, it never replaces a file that

@@ -4,10 +4,23 @@
 //! frames and silence and exits 0, so such an export is never delivered.
 
 use super::RunError;
-use reel_core::media::FileStamp;
 use reel_core::timeline::Timeline;
 use reel_core::validate::MediaMap;
 use std::path::{Path, PathBuf};
+
+/// A version of a file, without reading it: its size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    pub size: u64,
+    /// Nanoseconds since the Unix epoch; `None` where the system does not say.
+    pub modified_ns: Option<u64>,
+}
+
+impl FileStamp {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        Self { size: meta.len(), modified_ns: crate::probe::modified_ns(meta) }
+    }
+}
 
 /// A file the export reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +48,10 @@ impl InputFile {
             .map(|s| Self {
                 path: PathBuf::from(&s.path),
                 shown: s.written.clone(),
-                stamp: media.get(&s.path).and_then(|m| m.as_ref().ok()).and_then(|m| m.stamp),
+                stamp: media
+                    .get(&s.path)
+                    .and_then(|m| m.as_ref().ok())
+                    .and_then(|m| Some(FileStamp { size: m.size?, modified_ns: m.modified })),
             })
             .collect()
     }
@@ -44,7 +60,7 @@ impl InputFile {
     fn change(&self) -> Option<String> {
         let before = self.stamp?;
         let now = match std::fs::metadata(&self.path) {
-            Ok(meta) => crate::probe::stamp(&meta),
+            Ok(meta) => FileStamp::of(&meta),
             Err(e) => return Some(format!("it cannot be read any more: {e}")),
         };
         if now.size != before.size {

@@ -44,8 +44,9 @@ impl WorkFolder {
     /// Claims the work folder of `destination` in `folder` (its parent), or refuses when
     /// another running export owns it. What a dead owner left in it is removed.
     pub(super) fn claim(folder: &Path, destination: &Path) -> Result<Self, RunError> {
-        let path = folder.join(name(destination));
         let fail = |e: std::io::Error| RunError::Folder { folder: folder.display().to_string(), reason: e.to_string() };
+        // Absolute: jobs run in their own subfolders and link to each other's outputs.
+        let path = std::path::absolute(folder.join(name(destination))).map_err(fail)?;
         let started = Instant::now();
         loop {
             match std::fs::create_dir(&path) {
@@ -73,16 +74,29 @@ impl WorkFolder {
             if !is_current(&lock, &path.join(LOCK)) {
                 continue;
             }
-            // Whatever a dead owner left (half-written output, scripts) goes.
-            if let Ok(entries) = std::fs::read_dir(&path) {
-                for entry in entries.flatten().filter(|e| e.file_name() != LOCK) {
-                    let _ = if entry.path().is_dir() { std::fs::remove_dir_all(entry.path()) } else { std::fs::remove_file(entry.path()) };
-                }
-            }
             lock.set_len(0).map_err(fail)?;
             write!(lock, "pid {}\ndestination {}\n", std::process::id(), destination.display()).map_err(fail)?;
-            return Ok(Self { path, lock: Some(lock) });
+            let claimed = Self { path, lock: Some(lock) };
+            // Whatever a dead owner left (half-written output, scripts) goes.
+            claimed.clear().map_err(fail)?;
+            return Ok(claimed);
         }
+    }
+
+    /// Empties the folder (for a re-run), keeping the lock.
+    pub(super) fn clear(&self) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(&self.path)? {
+            let entry = entry?;
+            if entry.file_name() == LOCK {
+                continue;
+            }
+            if entry.path().is_dir() {
+                std::fs::remove_dir_all(entry.path())?;
+            } else {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -163,6 +177,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out.mp4");
         let first = WorkFolder::claim(tmp.path(), &out).unwrap();
+        assert!(first.path().is_absolute());
         std::fs::write(first.path().join("output.mp4"), b"partial").unwrap();
         let lock = std::fs::read_to_string(first.path().join(LOCK)).unwrap();
         assert_eq!(lock, format!("pid {}\ndestination {}\n", std::process::id(), out.display()));

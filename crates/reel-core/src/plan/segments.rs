@@ -1,0 +1,557 @@
+//! The segments strategy: the output cut into video-only segments that are rendered
+//! independently (in parallel, and cached by content), joined by stream copy, with the
+//! timeline's audio rendered once beside them and muxed in.
+//!
+//! # Where the output is cut
+//! At every frame where something starts or ends (each main-track item, each overlay), and
+//! inside an item every [`CHUNK_SECONDS`] counted from the item's own first frame, so an
+//! item that moves in the timeline keeps its chunks (and their cache entries). Segments
+//! shorter than [`MERGE_SECONDS`] (a timeline of many short clips) are merged with the next
+//! ones, up to [`MAX_ITEMS`] items each, so no segment's command line grows with the
+//! timeline.
+//!
+//! # What a segment renders
+//! A segment is rendered from a *sub-timeline*: the items and overlays it covers, cut to
+//! its frames, with their in-points moved so that each of its frames shows exactly the
+//! source frame the whole timeline shows there (frame `k` of the export shows
+//! `in + (k/fps - S)`; in the segment starting at frame `a` the clip starts at
+//! `in + (max(a, first)/fps - S)`). It goes through the same filter graph as the single
+//! pass ([`super::graph`]), video only, with identical encoder settings in every segment
+//! (x264 `stitchable`, closed GOPs, every segment starts on an IDR frame), so the segments
+//! share their parameter sets and join with `-c copy`; the join states each segment's
+//! duration exactly, so no frame moves at a seam.
+//!
+//! # The cache key
+//! A segment's key is a SHA-256 of everything that decides its pixels: the ffmpeg command
+//! that renders it (its filter graph, seek points, encoder and options, output size and
+//! rate), the files it writes (text), the identity of every file it reads (path, size,
+//! modification time and the probed stream facts), the ffmpeg build and
+//! [`RENDER_VERSION`](super::RENDER_VERSION). Nothing else: the timeline's name and the
+//! clips of other segments are not in it, so renaming a timeline or moving an unrelated
+//! clip keeps every other segment's entry.
+
+use super::audio;
+use super::encoder::{segment_args, EncoderChoice};
+use super::graph::{filter_args, VideoGraph};
+use super::layout::{frame_at_or_after, Layout};
+use super::strategy::{Context, Verdict};
+use super::{progress_args, Decision, How, Job, JobKind, LinkTarget, Plan, Strategy, Stretch, WorkFile, WorkLink, OUTPUT_NAME};
+use crate::args::{FfmpegCommand, Input, InputKind};
+use crate::filter::secs;
+use crate::timeline::{Clip, Dimension, FrameRateSetting, Gap, Item, OutputSettings, OverlayKind, Timeline};
+use crate::validate::MediaMap;
+use crate::Rational;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Length of the chunks long stretches are cut into, seconds.
+pub const CHUNK_SECONDS: f64 = 4.0;
+
+/// Segments shorter than this are merged with the next ones, seconds.
+pub const MERGE_SECONDS: f64 = 1.0;
+
+/// The most main-track items one segment renders (one input each).
+pub const MAX_ITEMS: usize = 32;
+
+/// The most main-track items one audio piece renders; more make the audio a join of pieces.
+pub const AUDIO_ITEMS: usize = 200;
+
+/// One segment, planned.
+struct Segment {
+    first: u64,
+    end: u64,
+    job: Job,
+    /// In the cache already.
+    cached: bool,
+    why: String,
+}
+
+/// The segments of an export, with their jobs built and their cache state known.
+pub(super) struct Segmenter {
+    segments: Vec<Segment>,
+    /// Jobs that render the audio: pieces (for very long timelines), then the final audio.
+    audio: Vec<Job>,
+    warnings: Vec<String>,
+    hits: usize,
+}
+
+impl Segmenter {
+    pub fn new(ctx: &Context<'_>) -> Self {
+        let layout = &ctx.render_layout;
+        let mut identities = Identities::new(ctx);
+        let mut warnings = layout.warnings.clone();
+        let cache = ctx.options.cache;
+        let mut segments = Vec::new();
+        for (n, (first, end)) in cut(ctx.timeline, layout).into_iter().enumerate() {
+            let sub = sub_timeline(ctx.timeline, layout, first, end);
+            let id = format!("seg{n:05}");
+            let mut job = render_job(ctx, &sub, &id, &mut identities);
+            job.description = format!(
+                "render frames {first}..{end} ({}): {}",
+                span_text(first, end, layout.fps),
+                describe(ctx.timeline, layout, first, end)
+            );
+            let cached = cache.is_some_and(|c| job.cache_key.as_deref().is_some_and(|k| c.contains(k)));
+            let why = if cached {
+                "its cache entry matches (same sources, edits, settings and encoder)".to_owned()
+            } else if cache.is_some() {
+                "not in the cache".to_owned()
+            } else {
+                "the cache is off".to_owned()
+            };
+            segments.push(Segment { first, end, job, cached, why });
+        }
+        let audio = audio_jobs(ctx, &mut identities, &mut warnings);
+        let hits = segments.iter().filter(|s| s.cached).count();
+        Self { segments, audio, warnings, hits }
+    }
+
+    /// Whether segments are worth it here: `Ok` with the reasons, or `Err` with why a
+    /// single pass is as good.
+    pub fn verdict(&self, ctx: &Context<'_>, single_pass_bytes: usize) -> Verdict {
+        let n = self.segments.len();
+        let mut yes = Vec::new();
+        if self.hits > 0 {
+            yes.push(format!("{} of {n} segments are in the cache and are not rendered again", self.hits));
+        }
+        if ctx.parallel > 1 && n > 1 {
+            yes.push(format!("{} segments render at once ({} cores)", ctx.parallel, ctx.options.cores));
+        }
+        if ctx.options.command_limit.is_some_and(|limit| single_pass_bytes > limit) {
+            yes.push(format!(
+                "one pass would need a command line of {single_pass_bytes} bytes, over this system's limit; each segment's stays small"
+            ));
+        }
+        let long_enough = ctx.render_layout.duration >= 2.0 * CHUNK_SECONDS;
+        if ctx.options.cache.is_some() && long_enough {
+            yes.push("each segment is kept in the cache, so the next export of this timeline renders only what changed".to_owned());
+        }
+        if yes.is_empty() {
+            let mut no = Vec::new();
+            if ctx.options.cache.is_none() {
+                no.push("the segment cache is off, so nothing is reused now or later".to_owned());
+            } else if !long_enough {
+                no.push(format!(
+                    "the export is short ({} s, under two {CHUNK_SECONDS} s chunks) and nothing of it is cached",
+                    secs(ctx.render_layout.duration)
+                ));
+            }
+            if ctx.parallel <= 1 {
+                no.push("one encode at a time here, and one pass already uses the cores".to_owned());
+            }
+            return Err(no);
+        }
+        yes.push(format!(
+            "{n} closed-GOP segments encoded with identical {} settings, joined by stream copy; audio rendered once beside them",
+            ctx.encoder.encoder
+        ));
+        Ok(yes)
+    }
+
+    pub fn plan(self, ctx: &Context<'_>, decisions: Vec<Decision>) -> Plan {
+        let layout = &ctx.render_layout;
+        let audio_id = self.audio.last().map(|j| j.id.clone()).expect("an audio job");
+        let join = join_job(ctx, &self.segments, &audio_id);
+        let stretches = self
+            .segments
+            .iter()
+            .map(|s| Stretch {
+                first_frame: s.first,
+                frames: s.end - s.first,
+                how: if s.cached { How::Cached } else { How::Render },
+                job: s.job.id.clone(),
+                why: s.why.clone(),
+            })
+            .collect();
+        let mut jobs = self.audio;
+        jobs.extend(self.segments.into_iter().map(|s| s.job));
+        let final_job = join.id.clone();
+        jobs.push(join);
+        Plan {
+            strategy: Strategy::Segments,
+            duration: layout.duration,
+            frames: layout.frames,
+            output: layout.output_spec(ctx.encoder.codec.as_str(), &ctx.encoder.encoder, ctx.encoder.preset.as_str()),
+            jobs,
+            final_job,
+            parallel: ctx.parallel,
+            stretches,
+            decisions,
+            warnings: self.warnings,
+        }
+    }
+}
+
+/// The segments' frame ranges: cut where items and overlays start and end, in chunks
+/// inside long items, short ones merged.
+fn cut(timeline: &Timeline, layout: &Layout) -> Vec<(u64, u64)> {
+    let total = layout.frames;
+    let chunk = ((CHUNK_SECONDS * layout.fps.as_f64()).round() as u64).max(1);
+    let mut cuts = std::collections::BTreeSet::from([0, total]);
+    // Which item each frame range starts in, to bound the items per merged segment.
+    let mut item_starts = Vec::new();
+    for span in &layout.items {
+        if span.frames == 0 {
+            continue;
+        }
+        item_starts.push(span.first_frame);
+        let mut k = span.first_frame;
+        while k < span.first_frame + span.frames {
+            cuts.insert(k);
+            k += chunk;
+        }
+    }
+    for overlay in &timeline.overlays {
+        for t in [overlay.start, overlay.end] {
+            cuts.insert(frame_at_or_after(t, layout.fps).min(total));
+        }
+    }
+    let bounds: Vec<u64> = cuts.into_iter().filter(|k| *k <= total).collect();
+    let merge = ((MERGE_SECONDS * layout.fps.as_f64()).round() as u64).max(1);
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    let mut open: Option<(u64, u64, usize)> = None;
+    for pair in bounds.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let items = item_starts.iter().filter(|s| **s >= a && **s < b).count().max(1);
+        open = match open {
+            Some((start, end, n)) if end - start < merge && n + items <= MAX_ITEMS => Some((start, b, n + items)),
+            Some(done) => {
+                out.push((done.0, done.1));
+                Some((a, b, items))
+            }
+            None => Some((a, b, items)),
+        };
+    }
+    if let Some((a, b, _)) = open {
+        out.push((a, b));
+    }
+    out
+}
+
+/// The timeline as segment `first..end` sees it: the items and overlays it covers, cut to
+/// its frames and moved to start at its first frame, showing the same source frames.
+fn sub_timeline(timeline: &Timeline, layout: &Layout, first: u64, end: u64) -> Timeline {
+    let period = layout.fps.period();
+    let at = |k: u64| k as f64 * period;
+    let mut items = Vec::new();
+    for (item, span) in timeline.items.iter().zip(&layout.items) {
+        let (f0, f1) = (span.first_frame.max(first), (span.first_frame + span.frames).min(end));
+        if f1 <= f0 {
+            continue;
+        }
+        let duration = (f1 - f0) as f64 * period;
+        items.push(match item {
+            Item::Clip(c) => {
+                let in_s = span.in_s + (at(f0) - span.start);
+                Item::Clip(Clip { source: c.source.clone(), in_s, out_s: Some(in_s + duration), audio: false, volume: 1.0 })
+            }
+            Item::Gap(g) => Item::Gap(Gap { duration, color: g.color.clone() }),
+        });
+    }
+    let mut overlays = Vec::new();
+    for overlay in &timeline.overlays {
+        let of = frame_at_or_after(overlay.start, layout.fps);
+        let oe = frame_at_or_after(overlay.end, layout.fps).min(layout.frames);
+        let (g0, g1) = (of.max(first), oe.min(end));
+        if g1 <= g0 {
+            continue;
+        }
+        let mut o = overlay.clone();
+        o.start = at(g0 - first);
+        o.end = at(g1 - first);
+        if let OverlayKind::Video { in_s, .. } = &mut o.kind {
+            *in_s += at(g0 - of);
+        }
+        overlays.push(o);
+    }
+    Timeline {
+        output: OutputSettings {
+            width: Some(Dimension::Pixels(layout.width)),
+            height: Some(Dimension::Pixels(layout.height)),
+            fps: Some(FrameRateSetting::Rate(layout.fps)),
+            ..timeline.output.clone()
+        },
+        items,
+        overlays,
+        audio: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
+/// The job that renders one segment (video only) from its sub-timeline.
+fn render_job(ctx: &Context<'_>, sub: &Timeline, id: &str, identities: &mut Identities<'_>) -> Job {
+    let settings = sub.output.clone();
+    let layout = Layout::new(sub, ctx.media, &settings).expect("a sub-timeline of a planned timeline lays out");
+    let mut warnings = Vec::new();
+    let graph = VideoGraph::build(sub, ctx.media, &layout, &mut warnings);
+    let mut render = |encoder: &EncoderChoice, script: &str| {
+        let enc = segment_args(encoder);
+        let mut chains = graph.chains.clone();
+        chains.push(format!("[{}]{}[vout]", graph.label, enc.filter_tail));
+        let mut global = progress_args();
+        global.extend(enc.global);
+        let (mut output, mut files) = filter_args(&chains, ctx.caps, script);
+        output.extend(["-map".to_owned(), "[vout]".to_owned(), "-an".to_owned()]);
+        output.extend(enc.output);
+        output.extend([
+            "-frames:v".to_owned(),
+            layout.frames.to_string(),
+            "-video_track_timescale".to_owned(),
+            timescale(layout.fps).to_string(),
+            "-f".to_owned(),
+            "mp4".to_owned(),
+        ]);
+        files.extend(graph.files.iter().cloned());
+        let command = FfmpegCommand { global, inputs: graph.inputs.clone(), output_options: output, output: "segment.mp4".to_owned() };
+        let key = identities.key(&command, &files);
+        (command, files, key)
+    };
+    let (command, mut files, key) = render(&ctx.encoder, "graph.txt");
+    let (software_fallback, software_cache_key) = if ctx.encoder.is_hardware() {
+        let (fallback, fallback_files, fallback_key) = render(&ctx.encoder.software(), "graph-software.txt");
+        let extra: Vec<WorkFile> = fallback_files.into_iter().filter(|f| !files.iter().any(|g| g.name == f.name)).collect();
+        files.extend(extra);
+        (Some(Box::new(fallback)), Some(fallback_key))
+    } else {
+        (None, None)
+    };
+    Job {
+        id: id.to_owned(),
+        kind: JobKind::Render,
+        description: String::new(),
+        command,
+        files,
+        links: Vec::new(),
+        frames: layout.frames,
+        expected_duration: layout.duration,
+        weight: layout.frames as f64,
+        depends_on: Vec::new(),
+        cache_key: Some(key),
+        software_fallback,
+        software_cache_key,
+    }
+}
+
+/// The audio of the whole export, rendered once and encoded once: one job, or for a very
+/// long main track, pieces of at most [`AUDIO_ITEMS`] items rendered losslessly to FLAC
+/// (sample-exact, no codec priming) and joined by the job that mixes the audio tracks and
+/// encodes AAC.
+fn audio_jobs(ctx: &Context<'_>, identities: &mut Identities<'_>, warnings: &mut Vec<String>) -> Vec<Job> {
+    let (timeline, media, layout) = (ctx.timeline, ctx.media, &ctx.render_layout);
+    let n = timeline.items.len();
+    let mut jobs = Vec::new();
+    let mut inputs = Vec::new();
+    let mut chains = Vec::new();
+    let mut links = Vec::new();
+    let mut files = Vec::new();
+    let main = if n <= AUDIO_ITEMS {
+        audio::main_track(timeline, media, layout, 0..n, &[], &mut inputs, &mut chains)
+    } else {
+        let mut list = "ffconcat version 1.0\n".to_owned();
+        for (p, start) in (0..n).step_by(AUDIO_ITEMS).enumerate() {
+            let items = start..(start + AUDIO_ITEMS).min(n);
+            let (mut piece_inputs, mut piece_chains) = (Vec::new(), Vec::new());
+            let label = audio::main_track(timeline, media, layout, items.clone(), &[], &mut piece_inputs, &mut piece_chains);
+            let samples: u64 = layout.items[items.clone()].iter().map(|s| s.samples).sum();
+            let id = format!("audio-piece{p:03}");
+            let (graph, piece_files) = filter_args(&piece_chains, ctx.caps, "graph.txt");
+            let mut output = graph;
+            // FLAC at 32 bits: lossless, a fraction of PCM's size in the cache.
+            output.extend(
+                ["-map", &format!("[{label}]"), "-c:a", "flac", "-sample_fmt", "s32", "-f", "flac"].iter().map(|s| (*s).to_owned()),
+            );
+            let command =
+                FfmpegCommand { global: progress_args(), inputs: piece_inputs, output_options: output, output: "piece.flac".to_owned() };
+            let key = identities.key(&command, &piece_files);
+            let name = format!("piece{p:03}.flac");
+            list.push_str(&format!("file {name}\nduration {}\n", secs(samples as f64 / f64::from(layout.sample_rate))));
+            links.push(WorkLink { name, target: LinkTarget::Job(id.clone()) });
+            let duration = samples as f64 / f64::from(layout.sample_rate);
+            jobs.push(Job {
+                id,
+                kind: JobKind::Audio,
+                description: format!("render the main track's audio of video[{}..{}] losslessly", items.start, items.end),
+                command,
+                files: piece_files,
+                links: Vec::new(),
+                frames: 0,
+                expected_duration: duration,
+                weight: duration * layout.fps.as_f64() * 0.02,
+                depends_on: Vec::new(),
+                cache_key: Some(key),
+                software_fallback: None,
+                software_cache_key: None,
+            });
+        }
+        files.push(WorkFile { name: "pieces.ffconcat".to_owned(), contents: list });
+        inputs.push(Input { path: "pieces.ffconcat".to_owned(), kind: InputKind::ConcatList, seek: None, duration: None });
+        chains.push(format!("[0:a]aresample={},asetpts=PTS-STARTPTS[mix]", layout.sample_rate));
+        "mix".to_owned()
+    };
+    let label = audio::mix_tracks(timeline, media, layout, &main, &mut inputs, &mut chains, warnings);
+    let (mut output, graph_files) = filter_args(&chains, ctx.caps, "graph.txt");
+    files.extend(graph_files);
+    output.extend(["-map".to_owned(), format!("[{label}]"), "-vn".to_owned()]);
+    output.extend(audio::encode_args(layout));
+    output.extend(["-t".to_owned(), secs(layout.duration), "-f".to_owned(), "mp4".to_owned()]);
+    let command = FfmpegCommand { global: progress_args(), inputs, output_options: output, output: "audio.mp4".to_owned() };
+    let depends_on = jobs.iter().map(|j| j.id.clone()).collect();
+    let key = identities.key(&command, &files);
+    jobs.push(Job {
+        id: "audio".to_owned(),
+        kind: JobKind::Audio,
+        description: format!(
+            "render the timeline's audio ({} items, {} audio tracks) and encode it once",
+            timeline.items.len(),
+            timeline.audio.len()
+        ),
+        command,
+        files,
+        links,
+        frames: 0,
+        expected_duration: layout.duration,
+        // Audio costs a few percent of the video's encode.
+        weight: layout.frames as f64 * 0.03,
+        depends_on,
+        cache_key: Some(key),
+        software_fallback: None,
+        software_cache_key: None,
+    });
+    jobs
+}
+
+/// The final job: the segments joined by the concat demuxer (each with its exact
+/// duration, so no frame moves at a seam) and the audio muxed in, all by stream copy,
+/// index at the front.
+fn join_job(ctx: &Context<'_>, segments: &[Segment], audio: &str) -> Job {
+    let layout = &ctx.render_layout;
+    let mut list = "ffconcat version 1.0\n".to_owned();
+    let mut links = Vec::new();
+    let period = layout.fps.period();
+    for s in segments {
+        let name = format!("{}.mp4", s.job.id);
+        // Durations as differences of rounded absolute times: the offsets never drift.
+        let duration = round_us(s.end as f64 * period) - round_us(s.first as f64 * period);
+        list.push_str(&format!("file {name}\nduration {}\n", secs(duration)));
+        links.push(WorkLink { name, target: LinkTarget::Job(s.job.id.clone()) });
+    }
+    links.push(WorkLink { name: "audio.mp4".to_owned(), target: LinkTarget::Job(audio.to_owned()) });
+    let inputs = vec![
+        Input { path: "segments.ffconcat".to_owned(), kind: InputKind::ConcatList, seek: None, duration: None },
+        Input { path: "audio.mp4".to_owned(), kind: InputKind::Media, seek: None, duration: None },
+    ];
+    let mut output: Vec<String> =
+        ["-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-video_track_timescale"].iter().map(|s| (*s).to_owned()).collect();
+    output.push(timescale(layout.fps).to_string());
+    if ctx.encoder.codec == crate::timeline::VideoCodec::Hevc {
+        output.extend(["-tag:v".to_owned(), "hvc1".to_owned()]);
+    }
+    output.extend(["-movflags".to_owned(), "+faststart".to_owned(), "-t".to_owned(), secs(layout.duration)]);
+    let mut depends_on: Vec<String> = vec![audio.to_owned()];
+    depends_on.extend(segments.iter().map(|s| s.job.id.clone()));
+    Job {
+        id: "join".to_owned(),
+        kind: JobKind::Join,
+        description: format!("join {} segments and the audio by stream copy, index at the front", segments.len()),
+        command: FfmpegCommand { global: progress_args(), inputs, output_options: output, output: OUTPUT_NAME.to_owned() },
+        files: vec![WorkFile { name: "segments.ffconcat".to_owned(), contents: list }],
+        links,
+        frames: layout.frames,
+        expected_duration: layout.duration,
+        weight: layout.frames as f64 * 0.05,
+        depends_on,
+        cache_key: None,
+        software_fallback: None,
+        software_cache_key: None,
+    }
+}
+
+fn round_us(t: f64) -> f64 {
+    (t * 1e6).round() / 1e6
+}
+
+/// The MP4 time scale for `fps`: a multiple of its numerator (so every frame lasts a whole
+/// number of ticks) of at least 10,000.
+pub(super) fn timescale(fps: Rational) -> u32 {
+    let num = fps.num.max(1);
+    num * 10_000_u32.div_ceil(num)
+}
+
+fn span_text(first: u64, end: u64, fps: Rational) -> String {
+    format!("{}..{} s", secs(first as f64 * fps.period()), secs(end as f64 * fps.period()))
+}
+
+/// What a segment shows, for its description: the items and overlays it covers.
+fn describe(timeline: &Timeline, layout: &Layout, first: u64, end: u64) -> String {
+    let mut parts = Vec::new();
+    for (i, (item, span)) in timeline.items.iter().zip(&layout.items).enumerate() {
+        if span.first_frame < end && span.first_frame + span.frames > first && span.frames > 0 {
+            parts.push(match item {
+                Item::Clip(c) => format!("video[{i}] ({})", c.source.written),
+                Item::Gap(_) => format!("video[{i}] (gap)"),
+            });
+        }
+    }
+    for (j, o) in timeline.overlays.iter().enumerate() {
+        let (of, oe) = (frame_at_or_after(o.start, layout.fps), frame_at_or_after(o.end, layout.fps));
+        if of < end && oe > first {
+            parts.push(format!("overlays[{j}]"));
+        }
+    }
+    if parts.len() > 6 {
+        let more = parts.len() - 5;
+        parts.truncate(5);
+        parts.push(format!("and {more} more"));
+    }
+    parts.join(", ")
+}
+
+/// The identity of every file a job reads, for cache keys: computed once per file.
+struct Identities<'a> {
+    media: &'a MediaMap,
+    ffmpeg: String,
+    known: BTreeMap<String, String>,
+}
+
+impl<'a> Identities<'a> {
+    fn new(ctx: &Context<'a>) -> Self {
+        let ffmpeg = ctx.caps.build.clone().or_else(|| ctx.caps.version.clone()).unwrap_or_default();
+        Self { media: ctx.media, ffmpeg, known: BTreeMap::new() }
+    }
+
+    /// A digest of what reel knows about a file: its probed facts (size, modification time,
+    /// streams, keyframes).
+    fn of(&mut self, path: &str) -> String {
+        if let Some(known) = self.known.get(path) {
+            return known.clone();
+        }
+        let facts = match self.media.get(path) {
+            Some(Ok(info)) => serde_json::to_string(info).unwrap_or_default(),
+            _ => String::new(),
+        };
+        let digest = hex::encode(Sha256::digest(facts.as_bytes()));
+        self.known.insert(path.to_owned(), digest.clone());
+        digest
+    }
+
+    /// The content key of a job's output: its command, its files, what it reads, the
+    /// ffmpeg build and reel's render version.
+    fn key(&mut self, command: &FfmpegCommand, files: &[WorkFile]) -> String {
+        let sources: Vec<(String, String)> = command
+            .inputs
+            .iter()
+            .filter(|i| i.kind != InputKind::ConcatList && std::path::Path::new(&i.path).is_absolute())
+            .map(|i| (i.path.clone(), self.of(&i.path)))
+            .collect();
+        let mut files: Vec<(&str, &str)> = files.iter().map(|f| (f.name.as_str(), f.contents.as_str())).collect();
+        files.sort_unstable();
+        let material = serde_json::json!({
+            "render": super::RENDER_VERSION,
+            "ffmpeg": self.ffmpeg,
+            "args": command.to_args(),
+            "files": files,
+            "sources": sources,
+        });
+        hex::encode(Sha256::digest(material.to_string().as_bytes()))
+    }
+}
