@@ -241,25 +241,24 @@ impl Worker {
         let output = self.work.join(&self.job.command.output);
         // The final job's file is verified in full by the caller; a part is checked here,
         // before anything (the join, the cache) relies on it.
+        let said = crate::ffmpeg::complaint(&finished.stderr.tail.join("\n"));
         if !self.is_final {
-            let info = crate::probe::probe_streams(&self.ffprobe, &output).map_err(|e| RunError::Part {
+            let part = |problems: String| RunError::Part {
                 job: self.job.id.clone(),
-                problems: e.to_string(),
+                problems,
                 path: output.display().to_string(),
-            })?;
+                said: said.clone(),
+            };
+            let info = crate::probe::probe_streams(&self.ffprobe, &output).map_err(|e| part(crate::verify::unreadable(&e)))?;
             let problems = crate::verify::check_part(&self.job, &info);
             if !problems.is_empty() {
-                return Err(Failure::Run(RunError::Part {
-                    job: self.job.id.clone(),
-                    problems: problems.join("; "),
-                    path: output.display().to_string(),
-                }));
+                return Err(Failure::Run(part(problems.join("; "))));
             }
         }
         if let Some((cache, key)) = &self.cache {
             // A cache that cannot take the entry only loses the reuse next time.
             let _ = cache.store(key, &output, seconds);
         }
-        Ok(crate::ffmpeg::complaint(&finished.stderr.tail.join("\n")))
+        Ok(said)
     }
 }

@@ -66,8 +66,10 @@ pub enum RunError {
     Ffmpeg { job: String, status: String, reason: String, advice: Option<&'static str>, command: String },
     #[error("cannot start ffmpeg ({program}): {reason}")]
     Spawn { program: String, reason: String },
-    #[error("job {job} finished but what it wrote ({path}) is wrong: {problems}. ffmpeg reported success, so check the free space on that disk; nothing was written to the destination")]
-    Part { job: String, problems: String, path: String },
+    /// A job other than the last wrote a file that is not what the plan says: which
+    /// checks failed and what ffmpeg said although it exited 0.
+    #[error("job {job} finished but what it wrote ({path}) is wrong: {problems}. ffmpeg exited successfully{}; nothing was written to the destination: {}", said.as_ref().map_or(String::new(), |s| format!(" but said \"{s}\"")), said.as_deref().and_then(facts::advice).unwrap_or("export again, and if it fails the same way, run it with --verbose and report the command it shows with this message"))]
+    Part { job: String, problems: String, path: String, said: Option<String> },
     #[error("the plan cannot be run: {0}. This is a bug in reel; please report it with the timeline")]
     Plan(String),
     /// ffmpeg reported success but the file it wrote is not what the plan says: which
