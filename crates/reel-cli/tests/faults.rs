@@ -591,3 +591,37 @@ fn an_ffmpeg_without_drawtext_exports_timelines_without_text() {
     assert!(!env.path("text.mp4").exists());
     assert_clean(&env);
 }
+
+/// Item 2, for the parts of a segmented export: a segment that ffmpeg wrote broken while
+/// exiting 0 fails the export with the check that failed and what ffmpeg said, not a guess.
+#[test]
+fn a_broken_segment_is_reported_with_what_ffmpeg_said() {
+    let env = with_clip();
+    env.timeline(SHORT);
+    let ffmpeg = common::fake_ffmpeg(
+        &env,
+        r#"out="${@: -1}"; out="${out#file:}"; case "$out" in seg*) echo broken > "$out"; echo '[mp4 @ 0x1] Error writing trailer: No space left on device' >&2; exit 0 ;; esac"#,
+    );
+    let run = env
+        .reel(&[
+            "--ffmpeg",
+            &ffmpeg,
+            "export",
+            "timeline.json",
+            "-o",
+            "out.mp4",
+            "--strategy",
+            "segments",
+            "--no-cache",
+            "--progress",
+            "none",
+        ])
+        .code(exit::EXPORT_FAILED);
+    run.stderr_has(&[
+        "finished but what it wrote (",
+        "is wrong: ffprobe cannot read it (",
+        "ffmpeg exited successfully but said \"Error writing trailer: No space left on device\"; nothing was written to the destination: the disk is full",
+    ]);
+    assert!(!env.path("out.mp4").exists());
+    assert_clean(&env);
+}
