@@ -137,7 +137,7 @@ pub fn bench(tools: &Tools, dir: &Path, quick: bool) -> Result<WasmResult, Strin
         let mut methods = Vec::new();
         eprintln!("wasm {name}: native reel…");
         let native_out = out.join("native.mp4");
-        let m = measure(|| tools.reel_export(&timeline_path, &native_out))?;
+        let m = measure(|| tools.reel_export_with(&timeline_path, &native_out, &["--no-cache"], &[]))?;
         let report = parse_report(&m.value)?;
         let (duration, frames) = tools.duration_and_frames(&native_out)?;
         methods.push(MethodResult {

@@ -11,6 +11,7 @@ mod commands;
 mod measure;
 mod media;
 mod report;
+mod segments;
 mod workload;
 
 use clap::Parser;
@@ -20,7 +21,7 @@ use media::Media;
 use report::{Exact, Exactness, Machine, PlanResult, ReelResult, ReferenceResult, Results, Timing, WorkloadResult};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use workload::{Method, Scale, Workload, EXPORT_WORKLOADS, PLAN_WORKLOAD};
+use workload::{Method, Scale, Workload, EXPORT_WORKLOADS, PLAN_WORKLOAD, SEGMENT_WORKLOADS};
 
 /// Benchmark reel against hand-written ffmpeg commands and the slow export methods it
 /// replaces (see docs/benchmark.md).
@@ -32,7 +33,7 @@ struct Args {
     #[arg(long)]
     quick: bool,
     /// Run one workload only.
-    #[arg(long, value_name = "NAME", value_parser = ["copy", "overlay", "mixed", "long-source", "plan-10k", "wasm"])]
+    #[arg(long, value_name = "NAME", value_parser = ["copy", "overlay", "mixed", "long-source", "plan-10k", "segments", "incremental", "clips-10k", "wasm"])]
     only: Option<String>,
     /// Where to write the results as JSON [default: target/reel-bench/results.json].
     #[arg(long, value_name = "PATH")]
@@ -77,7 +78,7 @@ fn run(args: &Args) -> Result<(), String> {
     let media = Media::new(&dir.join("media"), scale);
     let selected: Vec<&str> = match &args.only {
         Some(name) => vec![name.as_str()],
-        None => EXPORT_WORKLOADS.iter().copied().chain([PLAN_WORKLOAD, WASM_WORKLOAD]).collect(),
+        None => EXPORT_WORKLOADS.iter().copied().chain([PLAN_WORKLOAD]).chain(SEGMENT_WORKLOADS).chain([WASM_WORKLOAD]).collect(),
     };
     media.generate(&tools, &selected)?;
     let scratch = dir.join(format!("out-{mode}"));
@@ -92,6 +93,9 @@ fn run(args: &Args) -> Result<(), String> {
         workloads: Vec::new(),
         exactness: None,
         plan: None,
+        segments: None,
+        incremental: None,
+        many_clips: None,
         wasm: None,
         checks: Vec::new(),
     };
@@ -111,6 +115,15 @@ fn run(args: &Args) -> Result<(), String> {
     }
     if selected.contains(&PLAN_WORKLOAD) {
         results.plan = Some(bench_plan(&tools, &media, &scratch.join(PLAN_WORKLOAD), args.runs)?);
+    }
+    if selected.contains(&"segments") {
+        results.segments = Some(segments::bench_segments(&tools, scale, &media, &scratch.join("segments"), args.runs)?);
+    }
+    if selected.contains(&"incremental") {
+        results.incremental = Some(segments::bench_incremental(&tools, scale, &media, &scratch.join("incremental"), args.runs)?);
+    }
+    if selected.contains(&"clips-10k") {
+        results.many_clips = Some(segments::bench_many_clips(&tools, &media, &scratch.join("clips-10k"), args.runs)?);
     }
     if selected.contains(&WASM_WORKLOAD) {
         results.wasm = Some(browser::bench(&tools, &dir, args.quick)?);
@@ -137,7 +150,7 @@ fn plan_for(tools: &Tools, w: &Workload, dir: &Path) -> Result<(PathBuf, reel_co
     let timeline = dir.join("timeline.json");
     let text = serde_json::to_string_pretty(&w.timeline()).expect("timeline serializes");
     std::fs::write(&timeline, text).map_err(|e| format!("cannot write {}: {e}", timeline.display()))?;
-    let plan = parse_plan(&tools.reel_plan(&timeline)?)?;
+    let plan = parse_plan(&tools.reel_plan_with(&timeline, &w.reel_flags())?)?;
     if plan.strategy.as_str() != w.strategy {
         return Err(format!(
             "reel planned the {} workload as {}, but it is built for {}; the comparison would be meaningless. reel's reasons:\n{}",
@@ -161,7 +174,7 @@ fn bench_workload(tools: &Tools, w: &Workload, dir: &Path, runs: u32) -> Result<
     for run in 1..=runs {
         let of = if runs > 1 { format!(" (run {run} of {runs})") } else { String::new() };
         eprintln!("{}: reel{of}…", w.name);
-        let m = measure(|| tools.reel_export(&timeline, &reel_output))?;
+        let m = measure(|| tools.reel_export_with(&timeline, &reel_output, &w.reel_flags(), &[]))?;
         let report = parse_report(&m.value)?;
         if report.strategy != w.strategy {
             return Err(format!("reel exported the {} workload as {}, not {} as it planned", w.name, report.strategy, w.strategy));
@@ -268,7 +281,7 @@ fn bench_plan(tools: &Tools, media: &Media, dir: &Path, runs: u32) -> Result<Pla
     let mut timed = Vec::new();
     for _ in 0..runs {
         eprintln!("{PLAN_WORKLOAD}: reel plan…");
-        timed.push(measure(|| tools.reel_plan(&timeline))?);
+        timed.push(measure(|| tools.reel_plan_with(&timeline, &[]))?);
     }
     let plan = parse_plan(&timed.last().ok_or("no plan run")?.value)?;
     Ok(PlanResult {

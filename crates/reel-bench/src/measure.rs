@@ -87,23 +87,32 @@ impl Tools {
         run(Command::new(&self.reel).args(args))
     }
 
-    /// `reel export TIMELINE -o OUT --overwrite --json --progress none`.
-    pub fn reel_export(&self, timeline: &Path, output: &Path) -> Result<Vec<u8>, String> {
-        self.reel(&[
-            "export",
-            &timeline.display().to_string(),
-            "-o",
-            &output.display().to_string(),
-            "--overwrite",
-            "--json",
-            "--progress",
-            "none",
-        ])
+    /// `reel export TIMELINE -o OUT --overwrite --json --progress none FLAGS…`, with
+    /// environment variables `env` set.
+    pub fn reel_export_with(
+        &self,
+        timeline: &Path,
+        output: &Path,
+        flags: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Result<Vec<u8>, String> {
+        let (timeline, output) = (timeline.display().to_string(), output.display().to_string());
+        let mut args = vec!["export", &timeline, "-o", &output, "--overwrite", "--json", "--progress", "none"];
+        args.extend_from_slice(flags);
+        let mut cmd = Command::new(&self.reel);
+        cmd.args(&args);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        run(&mut cmd)
     }
 
-    /// `reel plan TIMELINE --json`.
-    pub fn reel_plan(&self, timeline: &Path) -> Result<Vec<u8>, String> {
-        self.reel(&["plan", &timeline.display().to_string(), "--json"])
+    /// `reel plan TIMELINE --json FLAGS…`.
+    pub fn reel_plan_with(&self, timeline: &Path, flags: &[&str]) -> Result<Vec<u8>, String> {
+        let timeline = timeline.display().to_string();
+        let mut args = vec!["plan", &timeline, "--json"];
+        args.extend_from_slice(flags);
+        self.reel(&args)
     }
 
     /// A file's duration (the container's) and number of video frames (packets counted,

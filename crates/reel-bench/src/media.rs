@@ -96,6 +96,8 @@ pub struct Media {
     /// A long source (long-source workload), tiny pictures: what matters is how many
     /// packets it has.
     pub long: Source,
+    /// A small source with a keyframe every 10 frames (the 10,000-clip workload).
+    pub small: Source,
     /// A half-transparent PNG (overlay workload).
     pub logo: PathBuf,
     /// An opaque PNG (overlay workload), `badge_width` pixels wide.
@@ -119,6 +121,7 @@ impl Media {
             sd60: Source::new(dir, "testsrc2", scale.sd, 60, third, stereo),
             portrait: Source::new(dir, "testsrc2", scale.portrait, 30, third, (44_100, 1)),
             long: Source::new(dir, "testsrc2", (64, 36), 30, scale.long, stereo),
+            small: Source::new(dir, "testsrc2", (320, 180), 30, 20.0, stereo),
             logo: dir.join("logo-480x160.png"),
             badge: dir.join("badge-320x180.png"),
             badge_width: 320,
@@ -129,7 +132,7 @@ impl Media {
     pub fn generate(&self, tools: &Tools, workloads: &[&str]) -> Result<(), String> {
         let needs = |names: &[&str]| workloads.iter().any(|w| names.contains(w));
         let mut sources = Vec::new();
-        if needs(&["copy", "overlay", "mixed", crate::workload::PLAN_WORKLOAD]) {
+        if needs(&["copy", "overlay", "mixed", "segments", "incremental", crate::workload::PLAN_WORKLOAD]) {
             sources.push(&self.a);
         }
         if needs(&["copy", crate::workload::PLAN_WORKLOAD]) {
@@ -141,13 +144,16 @@ impl Media {
         if needs(&["long-source"]) {
             sources.push(&self.long);
         }
+        if needs(&["clips-10k"]) {
+            sources.push(&self.small);
+        }
         for s in sources {
             cached(&s.path, |tmp| {
                 eprintln!("generating {} ({}x{} at {} fps, {} s; once)", s.path.display(), s.width, s.height, s.fps, s.duration);
                 tools.ffmpeg(&s.generate_args(tmp))
             })?;
         }
-        if needs(&["overlay"]) {
+        if needs(&["overlay", "segments", "incremental"]) {
             for (path, pattern) in [(&self.logo, LOGO), (&self.badge, BADGE)] {
                 cached(path, |tmp| {
                     tools.ffmpeg(

@@ -146,6 +146,10 @@ pub struct Results {
     pub workloads: Vec<WorkloadResult>,
     pub exactness: Option<Exactness>,
     pub plan: Option<PlanResult>,
+    /// Segments: cold against one pass at each --jobs; an incremental re-export; 10,000 clips.
+    pub segments: Option<crate::segments::SegmentsResult>,
+    pub incremental: Option<crate::segments::IncrementalResult>,
+    pub many_clips: Option<crate::segments::ManyClipsResult>,
     /// Native reel against ffmpeg.wasm in the browser (no targets: figures to read).
     pub wasm: Option<crate::browser::WasmResult>,
     pub checks: Vec<Check>,
@@ -192,6 +196,38 @@ pub fn checks(r: &Results) -> Vec<Check> {
                 met: reel.frames == e.expected_frames,
             });
         }
+    }
+    if let Some(s) = &r.segments {
+        if let Some(run) = s.runs.iter().find(|x| x.jobs == s.default_jobs).or(s.runs.first()) {
+            out.push(Check {
+                what: format!("segments (--jobs {}) / hand-written single pass", run.jobs),
+                target: format!("<= {}", crate::segments::MAX_SEGMENTS_RATIO),
+                value: format!("{:.3}", run.ratio),
+                met: run.ratio <= crate::segments::MAX_SEGMENTS_RATIO,
+            });
+        }
+    }
+    if let Some(i) = &r.incremental {
+        out.push(Check {
+            what: "incremental: re-export / first export".to_owned(),
+            target: format!("<= {}", crate::segments::MAX_INCREMENTAL_RATIO),
+            value: format!("{:.3}", i.ratio),
+            met: i.ratio <= crate::segments::MAX_INCREMENTAL_RATIO,
+        });
+    }
+    if let Some(m) = &r.many_clips {
+        out.push(Check {
+            what: format!("{} clips: every frame written", m.clips),
+            target: format!("{} frames", m.frames),
+            value: format!("{} frames", m.frames_written),
+            met: m.frames_written == m.frames,
+        });
+        out.push(Check {
+            what: format!("{} clips: reel's peak RSS", m.clips),
+            target: format!("< {}", mb(MAX_REEL_PEAK_RSS * 4)),
+            value: mb(m.reel_peak_rss),
+            met: m.reel_peak_rss < MAX_REEL_PEAK_RSS * 4,
+        });
     }
     if let Some(p) = &r.plan {
         out.push(Check {
@@ -317,6 +353,7 @@ pub fn render(r: &Results) -> String {
             out.push_str(&format!("  plan warning: {w}\n"));
         }
     }
+    out.push_str(&crate::segments::render(r.segments.as_ref(), r.incremental.as_ref(), r.many_clips.as_ref()));
     if let Some(w) = &r.wasm {
         out.push_str(&crate::browser::render(w));
     }

@@ -336,9 +336,9 @@ fn shell(env: &Env, script: &str) -> (Option<i32>, String, String) {
     (out.status.code(), env.redact(&String::from_utf8_lossy(&out.stdout)), env.redact(&String::from_utf8_lossy(&out.stderr)))
 }
 
-/// A destination on a file-size limit (`ulimit -f`): ffmpeg exits 0 after failing to write
-/// the trailer, and reel itself was killed by SIGXFSZ while writing its log, saying
-/// nothing. Now: exit 1, which check failed, what ffmpeg said, what to do.
+/// A destination on a file-size limit (`ulimit -f`): reel itself was killed by SIGXFSZ
+/// while writing its log, saying nothing. Now: exit 1 with what ffmpeg said (its header or
+/// its trailer, whichever passed the limit) and what to do.
 #[test]
 fn a_file_size_limit_fails_the_export_with_what_ffmpeg_said() {
     let env = with_clip();
@@ -346,14 +346,9 @@ fn a_file_size_limit_fails_the_export_with_what_ffmpeg_said() {
     env.write("out.mp4", b"the previous export");
     let (code, _, err) = shell(&env, r#"ulimit -f 8; exec "$REEL" export timeline.json -o out.mp4 --overwrite --progress none"#);
     assert_eq!(code, Some(exit::EXPORT_FAILED), "{err}");
-    assert!(err.contains("error: the written file failed verification: "), "{err}");
-    assert!(
-        err.contains(
-            "ffmpeg exited successfully but said \"Error closing file file:output.mp4: File too large\"; the sources did not change"
-        ),
-        "{err}"
-    );
-    assert!(err.contains("Nothing was written to out.mp4: the file outgrew a size limit: this session's (ulimit -f)"), "{err}");
+    let sentence = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
+    assert!(sentence.contains(": File too large"), "{err}");
+    assert!(sentence.contains("the file outgrew a size limit: this session's (ulimit -f) or the file system's largest file"), "{err}");
     assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
     // doctor's trial export met the same limit: inconclusive, so nothing was cached against
     // this ffmpeg.
@@ -361,6 +356,29 @@ fn a_file_size_limit_fails_the_export_with_what_ffmpeg_said() {
         std::fs::read_dir(env.cache.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with("doctor-")).count();
     assert_eq!(cached, 0, "an inconclusive doctor report is not cached");
     env.reel(&["doctor"]).ok();
+    assert_clean(&env);
+}
+
+/// ffmpeg can exit 0 after failing to write the trailer (a full disk): the verification
+/// fails, and its sentence says which check failed, what ffmpeg said and what to do.
+#[test]
+fn ffmpeg_exiting_0_after_a_failed_trailer_is_reported_with_what_it_said() {
+    let env = with_clip();
+    env.timeline(SHORT);
+    let ffmpeg = common::fake_ffmpeg(
+        &env,
+        &format!(
+            r#"'{}' "$@" || exit; out="${{@: -1}}"; truncate -s 2000 "${{out#file:}}"; echo "[mp4 @ 0x1] Error writing trailer of ${{out}}: No space left on device" >&2; exit 0"#,
+            which("ffmpeg").unwrap().display()
+        ),
+    );
+    let run = env.reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).code(exit::EXPORT_FAILED);
+    run.stderr_has(&[
+        "error: the written file failed verification: ",
+        "ffmpeg exited successfully but said \"Error writing trailer of file:output.mp4: No space left on device\"; the sources did not change, and ",
+        " is free on the destination's disk. Nothing was written to out.mp4: the disk is full: free space or export to another disk, then export again",
+    ]);
+    assert!(!env.path("out.mp4").exists());
     assert_clean(&env);
 }
 
@@ -503,11 +521,11 @@ fn a_destination_that_appears_meanwhile_is_not_replaced() {
 }
 
 /// Item 10: the README promised a `faststart` stage in `--progress jsonl`, and none came.
-/// It comes when ffmpeg's progress shows the encoding done while ffmpeg still runs (the
-/// rewrite that moves the index to the front): here ffmpeg's last report is held back for
-/// a second, as a long rewrite holds it.
+/// It comes when ffmpeg's progress shows the encoding done while ffmpeg still runs (writing
+/// the index at the front): here ffmpeg's last report is held back for a second, as a long
+/// finish holds it.
 #[test]
-fn the_faststart_stage_is_announced_while_ffmpeg_rewrites_the_file() {
+fn the_faststart_stage_is_announced_while_ffmpeg_finishes_the_file() {
     let env = with_clip();
     env.timeline(SHORT);
     let hold_back = r#"awk '/^progress=end/ { print "progress=continue"; fflush(); system("sleep 1") } { print; fflush() }'"#;

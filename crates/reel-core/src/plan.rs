@@ -431,6 +431,18 @@ pub(crate) fn codec_of(settings: &OutputSettings) -> VideoCodec {
     settings.video_codec.unwrap_or_default()
 }
 
+/// Output options that put the MP4 index (`moov`) at the front of the final file, for
+/// streaming: room for it is reserved when the file is first written (`-moov_size`), so the
+/// file is never written a second time to move the index there (what `-movflags
+/// +faststart` does after the last frame: a full rewrite). The room is an upper bound from
+/// the sample counts (per video frame at most 48 bytes of tables, per AAC frame 40, plus
+/// 64 KiB); what the index does not use stays in the file as a `free` box.
+pub(crate) fn index_at_front(layout: &layout::Layout) -> Vec<String> {
+    let audio_frames = (layout.duration * f64::from(layout.sample_rate) / 1024.0).ceil() as u64 + 4;
+    let bytes = layout.frames * 48 + audio_frames * 40 + 64 * 1024;
+    vec!["-moov_size".to_owned(), bytes.to_string()]
+}
+
 /// The `-progress` options every job starts with: key=value progress on stdout every
 /// half second, no stats line on stderr.
 pub(crate) fn progress_args() -> Vec<String> {

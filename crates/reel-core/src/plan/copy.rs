@@ -246,7 +246,8 @@ pub(super) fn plan(ctx: &Context<'_>, decisions: Vec<Decision>) -> Plan {
         output.extend(["-tag:v".to_owned(), "hvc1".to_owned()]);
     }
     output.extend(audio::encode_args(&layout));
-    output.extend(["-movflags".to_owned(), "+faststart".to_owned(), "-t".to_owned(), secs(layout.duration)]);
+    output.extend(super::index_at_front(&layout));
+    output.extend(["-t".to_owned(), secs(layout.duration)]);
     // `-shortest` with `-c:v copy` is badly wrong on ffmpeg 6.0 (ffmpeg-pitfalls.md); `-t`
     // already cuts at the exact duration and the audio is rendered to that length.
     if caps.version_number.is_none_or(|v| v.0 < 6) {

@@ -446,7 +446,8 @@ fn join_job(ctx: &Context<'_>, segments: &[Segment], audio: &str) -> Job {
     if ctx.encoder.codec == crate::timeline::VideoCodec::Hevc {
         output.extend(["-tag:v".to_owned(), "hvc1".to_owned()]);
     }
-    output.extend(["-movflags".to_owned(), "+faststart".to_owned(), "-t".to_owned(), secs(layout.duration)]);
+    output.extend(super::index_at_front(layout));
+    output.extend(["-t".to_owned(), secs(layout.duration)]);
     let mut depends_on: Vec<String> = vec![audio.to_owned()];
     depends_on.extend(segments.iter().map(|s| s.job.id.clone()));
     Job {

@@ -148,6 +148,7 @@ fn command(
         output.extend(["-force_key_frames".to_owned(), keyframes]);
     }
     output.extend(audio::encode_args(layout));
-    output.extend(["-movflags".to_owned(), "+faststart".to_owned(), "-t".to_owned(), secs(layout.duration), "-shortest".to_owned()]);
+    output.extend(super::index_at_front(layout));
+    output.extend(["-t".to_owned(), secs(layout.duration), "-shortest".to_owned()]);
     (FfmpegCommand { global, inputs: graph.inputs.clone(), output_options: output, output: OUTPUT_NAME.to_owned() }, files)
 }

@@ -3,9 +3,9 @@
 //! fraction), done in proportion to the output time ffmpeg reports for it. The percent
 //! never goes back, arrives at least every 500 ms while anything runs (repeated when
 //! ffmpeg is quiet), and the `faststart` stage is announced when the final job has written
-//! its last frame and moves the index to the front (its report reached the last frames, or
-//! it went quiet with less than a second of encoding left: ffmpeg reports nothing during
-//! the rewrite).
+//! its last frame and writes the index at the front (its report reached the last frames,
+//! or it went quiet with less than a second of encoding left: ffmpeg reports nothing
+//! meanwhile).
 
 use reel_core::plan::Plan;
 use reel_wire::{Event, MessageEvent, ProgressEvent, StageEvent};
@@ -21,8 +21,9 @@ const MIN_GAP: Duration = Duration::from_millis(100);
 /// it has left its encoding loop.
 const ENCODING_OVER: Duration = Duration::from_millis(800);
 
-/// Whether ffmpeg has finished encoding and is rewriting the file for `+faststart` (it
-/// reports nothing more until that is done): its last report had `left` seconds of output
+/// Whether ffmpeg has finished encoding and is finishing the file (flushing the encoders,
+/// writing the index at the front; it reports nothing more until that is done): its last
+/// report had `left` seconds of output
 /// to go, at `speed`, `quiet` ago. Either the report reached the last frames, or ffmpeg
 /// went quiet with less left than it encodes in a second.
 fn faststart_begun(left: f64, speed: Option<f64>, quiet: Duration, frame: f64) -> bool {
@@ -139,7 +140,7 @@ impl<'a> Progress<'a> {
     }
 
     /// Announces the `faststart` stage once, when job `i` is the final one and its frames
-    /// are all written but it runs on: the +faststart rewrite.
+    /// are all written but it runs on: it writes the index at the front of the file.
     fn faststart(&mut self, i: usize) {
         let Some(j) = self.jobs.get(i).filter(|j| j.running && Some(i) == self.final_index && !self.faststart_announced) else { return };
         if j.reported.is_some_and(|(at, out_time)| faststart_begun(j.expected - out_time, j.speed, at.elapsed(), self.frame)) {
