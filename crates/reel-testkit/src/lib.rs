@@ -38,7 +38,8 @@ fn ffmpeg(args: &[&str]) {
 }
 
 /// Writes `name` in the fixtures folder once: generated under a temporary name, then
-/// renamed, so concurrent test processes never see half a file.
+/// linked into place, so concurrent test processes never see half a file and a fixture in
+/// use is never replaced.
 fn cached(name: &str, make: impl FnOnce(&str)) -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let path = fixtures_dir().join(name);
@@ -46,9 +47,16 @@ fn cached(name: &str, make: impl FnOnce(&str)) -> PathBuf {
         let unique = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let tmp = fixtures_dir().join(format!(".{}-{unique}.{name}", std::process::id()));
         make(tmp.to_str().expect("utf-8 path"));
-        // Another thread or process may have finished the same fixture first; either copy
-        // is complete, and rename replaces atomically.
-        std::fs::rename(&tmp, &path).expect("rename fixture");
+        // Another thread or process may have finished the same fixture first and be using
+        // it: the first complete copy stays (a link never replaces a file), so a fixture
+        // never changes under a test (reel notices a source that changes during an export).
+        match std::fs::hard_link(&tmp, &path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(_) if !path.exists() => std::fs::rename(&tmp, &path).expect("rename fixture"),
+            Err(_) => {}
+        }
+        let _ = std::fs::remove_file(&tmp);
     }
     path
 }
