@@ -73,6 +73,11 @@ fn hevc_output_is_hvc1_frame_exact_in_sync_and_streamable() {
 /// can, and be refused with the usable list when this ffmpeg lacks it. `extra` are the
 /// export's extra flags; the timeline is `json`.
 fn forced_nvenc(env: &Env, json: &str, extra: &[&str]) {
+    forced_nvenc_showing(env, json, extra, &SHORT_ITEMS);
+}
+
+/// [`forced_nvenc`] for a timeline whose frames are `items`.
+fn forced_nvenc_showing(env: &Env, json: &str, extra: &[&str], items: &[Item]) {
     let doctor = doctor(env);
     let nvenc = status(&doctor, "h264_nvenc");
     env.timeline(json);
@@ -112,12 +117,22 @@ fn forced_nvenc(env: &Env, json: &str, extra: &[&str]) {
         let stats = env.reel(&["stats", "--json"]).ok().json();
         assert_eq!(stats["fallbacks"], serde_json::json!([{"from": "h264_nvenc", "to": "libx264", "count": 1}]));
     }
-    assert_frames(&env.path("out.mp4"), None, &expected_frames(&SHORT_ITEMS, 30.0));
+    assert_frames(&env.path("out.mp4"), None, &expected_frames(items, 30.0));
 }
 
 #[test]
 fn forced_nvenc_flag_falls_back_to_libx264() {
     forced_nvenc(&with_clip(), SHORT, &["--encoder", "h264_nvenc"]);
+}
+
+#[test]
+fn forced_nvenc_in_parallel_segments_falls_back_once_for_the_whole_export() {
+    // Two segments render at once, each starting h264_nvenc: the first failure re-runs the
+    // whole export in software (one warning, one fallback); no file mixes two encoders.
+    let json = SHORT
+        .replace(r#"{"source":"a.mp4","in":0.5,"out":2.5}"#, r#"{"source":"a.mp4","in":0.5,"out":2.5},{"source":"a.mp4","in":3,"out":5}"#);
+    let items = [SHORT_ITEMS[0], Item::Clip { source: 1, fps: 30.0, in_s: 3.0, out_s: 5.0, audio: true }];
+    forced_nvenc_showing(&with_clip(), &json, &["--encoder", "h264_nvenc", "--strategy", "segments", "--jobs", "2"], &items);
 }
 
 #[test]

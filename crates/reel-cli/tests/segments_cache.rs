@@ -250,3 +250,33 @@ fn a_failing_segment_fails_the_export_with_a_sentence_and_stops_the_others() {
     assert!(env.leftovers().is_empty(), "{:?}", env.leftovers());
     assert_eq!(common::processes_in(env.dir.path()), Vec::<String>::new());
 }
+
+#[test]
+fn ten_thousand_clips_export_in_bounded_memory() {
+    // One frame each from a 30 fps source at 160x90: 333 s of output, as segments of at
+    // most 32 clips (one pass could not even be started with 10,000 inputs).
+    let env = Env::new();
+    env.copy_media("a.mp4", &fixture(Fixture::Small30));
+    let clips: Vec<String> = (0..10_000)
+        .map(|i| {
+            let frame = f64::from((i * 7) % 170);
+            format!(r#"{{"source":"a.mp4","in":{},"out":{}}}"#, frame / 30.0, (frame + 1.0) / 30.0)
+        })
+        .collect();
+    let json = format!(r#"{{"reel":1,"output":{{"width":160,"height":90,"fps":30,"preset":"draft"}},"video":[{}]}}"#, clips.join(","));
+    let report = env.export(&json, &["--no-cache"]);
+    assert_eq!(report["strategy"], "segments", "{report}");
+    let out = env.path("out.mp4");
+    let items: Vec<Item> = (0..10_000)
+        .map(|i| {
+            let frame = f64::from((i * 7) % 170);
+            Item::Clip { source: 1, fps: 30.0, in_s: frame / 30.0, out_s: (frame + 1.0) / 30.0, audio: true }
+        })
+        .collect();
+    assert_frames(&out, None, &expected_frames(&items, 30.0));
+    assert_clean_cfr(&out, 30.0);
+    // reel's own memory stays small whatever the timeline's length (its plan and the
+    // jobs' state); ffmpeg's is per segment.
+    let rss = report["resources"]["reel_peak_rss"].as_u64().unwrap();
+    assert!(rss < 150_000_000, "reel's peak RSS {rss} bytes for 10,000 clips");
+}

@@ -283,6 +283,7 @@ fn kill(child: &mut Child) {
 }
 
 /// Makes the child lead its own process group and, on Linux, die when reel does.
+#[cfg_attr(not(unix), allow(unused_variables))]
 fn tie_to_parent(cmd: &mut Command) {
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(cmd, 0);

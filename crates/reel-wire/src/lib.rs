@@ -92,6 +92,14 @@ pub struct PlanEvent {
     /// Output duration in seconds.
     pub duration: f64,
     pub encoder: Option<String>,
+    /// For a segmented export: how many segments, and how many of them the cache holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached: Option<u32>,
+    /// How many encodes may run at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -191,11 +191,16 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     let plan = make_plan(&tools, &timeline, &media, &effective(&flags, &timeline.output, &file), &args.how, cache.as_deref())?;
     entry.add_plan(&plan);
     let plan_time = plan_started.elapsed().as_secs_f64();
+    let segmented = plan.strategy == reel_core::plan::Strategy::Segments;
+    let cached = plan.stretches.iter().filter(|s| s.how == reel_core::plan::How::Cached).count();
     out.emit(&Event::Plan(PlanEvent {
         strategy: plan.strategy.as_str().to_owned(),
         jobs: plan.jobs.len() as u32,
         duration: plan.duration,
         encoder: Some(plan.output.encoder.clone()),
+        segments: segmented.then_some(plan.stretches.len() as u32),
+        cached: segmented.then_some(cached as u32),
+        parallel: Some(plan.parallel as u32),
     }));
     for w in &plan.warnings {
         out.warn(w.clone());

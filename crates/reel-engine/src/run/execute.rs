@@ -1,8 +1,9 @@
 //! The DAG executor: starts every job whose dependencies are done (render jobs at most
 //! `plan.parallel` at once, light jobs as soon as they are ready), each ffmpeg on a worker
 //! thread of its own through the process runner, and collects their progress and ends on
-//! this thread. A job whose cache key is in the segment cache is not run: the entry is
-//! linked into its folder. The first failure stops every running job.
+//! this thread. A job whose cache key is in the segment cache is not run: its worker links
+//! the checked entry into the job's folder instead. The first failure stops every running
+//! job.
 
 use super::destination::prepare;
 use super::progress::{parse_line, Block, Progress};
@@ -52,8 +53,15 @@ impl From<RunError> for Failure {
 
 enum Message {
     Progress(usize, Block),
-    /// A job ended: what its ffmpeg said, if anything, or why it failed.
-    Done(usize, Result<Option<String>, Failure>),
+    Done(usize, Result<Outcome, Failure>),
+}
+
+/// How a job that ended well got its output.
+enum Outcome {
+    /// ffmpeg rendered it; what it said although it exited 0, if anything.
+    Rendered { said: Option<String> },
+    /// It was in the segment cache (checked, then linked).
+    Reused(crate::cache::Reused),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -104,19 +112,6 @@ pub(super) fn execute(
                     (Some(fallback), true) => (fallback.as_ref(), job.software_cache_key.as_deref()),
                     _ => (&job.command, job.cache_key.as_deref()),
                 };
-                if let (Some(cache), Some(key)) = (&options.cache, key) {
-                    let folder = root.join(&job.id);
-                    std::fs::create_dir_all(&folder)
-                        .map_err(|e| RunError::WorkFolder { path: folder.display().to_string(), reason: e.to_string() })?;
-                    if let Some(reused) = cache.fetch(key, &folder.join(&command.output)) {
-                        state[i] = State::Done;
-                        executed.reused += 1;
-                        executed.reused_bytes += reused.bytes;
-                        executed.seconds_saved += reused.render_seconds;
-                        progress.finish(i);
-                        continue;
-                    }
-                }
                 let work = prepare(plan, job, root)?;
                 let args = command.to_args();
                 if options.verbose {
@@ -163,13 +158,19 @@ pub(super) fn execute(
                     renders -= 1;
                 }
                 match result {
-                    Ok(said) => {
+                    Ok(Outcome::Rendered { said }) => {
                         if plan.jobs[i].cache_key.is_some() {
                             executed.rendered += 1;
                         }
                         if plan.jobs[i].id == plan.final_job {
                             executed.final_said = said;
                         }
+                        progress.finish(i);
+                    }
+                    Ok(Outcome::Reused(reused)) => {
+                        executed.reused += 1;
+                        executed.reused_bytes += reused.bytes;
+                        executed.seconds_saved += reused.render_seconds;
                         progress.finish(i);
                     }
                     // The first failure is the one reported; the others follow from the stop.
@@ -206,7 +207,15 @@ struct Worker {
 }
 
 impl Worker {
-    fn run(&self, tx: &mpsc::Sender<Message>) -> Result<Option<String>, Failure> {
+    fn run(&self, tx: &mpsc::Sender<Message>) -> Result<Outcome, Failure> {
+        let output = self.work.join(&self.job.command.output);
+        // A cached output is checked and linked here, on the worker, so hashing large
+        // entries never holds up the progress of the others.
+        if let Some((cache, key)) = &self.cache {
+            if let Some(reused) = cache.fetch(key, &output) {
+                return Ok(Outcome::Reused(reused));
+            }
+        }
         let started = Instant::now();
         let spec = Spec { cwd: Some(&self.work), cancel: Some(&self.stop), ..Spec::new(&self.program, &self.args) };
         let (index, progress_tx) = (self.index, tx.clone());
@@ -238,7 +247,6 @@ impl Worker {
             _ => {}
         }
         let seconds = started.elapsed().as_secs_f64();
-        let output = self.work.join(&self.job.command.output);
         // The final job's file is verified in full by the caller; a part is checked here,
         // before anything (the join, the cache) relies on it.
         let said = crate::ffmpeg::complaint(&finished.stderr.tail.join("\n"));
@@ -259,6 +267,6 @@ impl Worker {
             // A cache that cannot take the entry only loses the reuse next time.
             let _ = cache.store(key, &output, seconds);
         }
-        Ok(said)
+        Ok(Outcome::Rendered { said })
     }
 }

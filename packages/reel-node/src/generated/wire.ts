@@ -73,12 +73,21 @@ export interface StartEvent {
  * via the `definition` "PlanEvent".
  */
 export interface PlanEvent {
+  cached?: number | null;
   /**
    * Output duration in seconds.
    */
   duration: number;
   encoder?: string | null;
   jobs: number;
+  /**
+   * How many encodes may run at once.
+   */
+  parallel?: number | null;
+  /**
+   * For a segmented export: how many segments, and how many of them the cache holds.
+   */
+  segments?: number | null;
   /**
    * `copy`, `segments` or `single_pass`.
    */
