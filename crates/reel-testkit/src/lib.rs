@@ -50,11 +50,9 @@ fn cached(name: &str, make: impl FnOnce(&str)) -> PathBuf {
         // Another thread or process may have finished the same fixture first and be using
         // it: the first complete copy stays (a link never replaces a file), so a fixture
         // never changes under a test (reel notices a source that changes during an export).
-        match std::fs::hard_link(&tmp, &path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(_) if !path.exists() => std::fs::rename(&tmp, &path).expect("rename fixture"),
-            Err(_) => {}
+        if std::fs::hard_link(&tmp, &path).is_err() && !path.exists() {
+            // A file system without links: a rename, which cannot see a copy made meanwhile.
+            std::fs::rename(&tmp, &path).expect("rename fixture");
         }
         let _ = std::fs::remove_file(&tmp);
     }
