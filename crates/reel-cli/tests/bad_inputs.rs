@@ -90,8 +90,8 @@ fn unknown_field() {
     let env = with_clip();
     let err = refused(
         &env,
-        r#"{"reel":1,"video":[{"source":"media/a.mp4","speed":2}]}"#,
-        &["video[0].speed: unknown field `speed`, expected one of `source`"],
+        r#"{"reel":1,"video":[{"source":"media/a.mp4","reverse":true}]}"#,
+        &["video[0].reverse: unknown field `reverse`, expected one of `source`"],
     );
     insta::assert_snapshot!("unknown_field", err);
 }
@@ -286,4 +286,111 @@ fn probe_refuses_what_is_not_media() {
     insta::assert_snapshot!("probe_text_file", run.stderr());
     env.write("empty.mp4", "");
     env.reel(&["probe", "empty.mp4"]).code(exit::INVALID_INPUT).stderr_has(&["error: empty.mp4 is not a media file ffmpeg can read"]);
+}
+
+// Timeline 1.1: every rule is a sentence at its JSON path.
+
+#[test]
+fn timeline_1_1_placement_and_range_rules() {
+    let env = with_clip();
+    let err = refused(
+        &env,
+        r##"{"reel":1,"video":[
+              {"transition":"crossfade","duration":0.5},
+              {"source":"media/a.mp4","in":0,"out":2,"speed":5},
+              {"gap":1,"fade_in":1},
+              {"transition":"dip","duration":0.5},
+              {"source":"media/a.mp4","in":0,"out":2,"speed":0.1,"duration":1},
+              {"transition":"crossfade"},
+              {"transition":"dip","duration":0},
+              {"source":"media/a.mp4","in":2,"out":3,"fade_out":-1},
+              {"transition":"dip","duration":1,"in":2}],
+            "overlays":[{"text":"hi","start":0,"end":1,"box":{"color":"#ff000","padding":2000},"outline":{"color":"nope!","width":0}},
+                        {"image":"media/a.png","start":0,"end":1,"align":"center","outline":{}}]}"##,
+        &[
+            "video[0].transition: is first on the main track; a transition goes between two clips",
+            "video[1].speed: 5 is outside 0.25..4",
+            "video[2].fade_in: applies to clips, not gaps",
+            "video[3].transition: follows a gap (video[2]); a transition goes between two clips",
+            "video[4].speed: 0.1 is outside 0.25..4",
+            "video[4].duration: applies to transitions, not clips",
+            "video[5].duration: missing: a transition needs \"duration\" (seconds the clips overlap)",
+            "video[5].transition: is followed by another transition (video[6]); a transition goes between two clips",
+            "video[6].duration: 0 s: a transition must last longer than 0 s",
+            "video[6].transition: follows another transition (video[5]); a transition goes between two clips",
+            "video[7].fade_out: -1 s is negative; times start at 0",
+            "video[8].in: applies to clips, not transitions",
+            "video[8].transition: is last on the main track; a transition goes between two clips",
+            "overlays[0].box.color: \"#ff000\" is not a colour name, #rrggbb or #rrggbbaa",
+            "overlays[0].box.padding: 2000 is outside 0..1000 pixels",
+            "overlays[0].outline.color: \"nope!\" is not a colour name, #rrggbb or #rrggbbaa",
+            "overlays[0].outline.width: 0 is outside 1..100 pixels",
+            "overlays[1].outline: applies to text overlays only",
+            "overlays[1].align: applies to text overlays only",
+        ],
+    );
+    insta::assert_snapshot!("timeline_1_1_placement_and_range_rules", err);
+}
+
+#[test]
+fn timeline_1_1_length_rules() {
+    let env = with_clip();
+    let err = refused(
+        &env,
+        r#"{"reel":1,"video":[
+              {"source":"media/a.mp4","in":0,"out":1,"fade_in":0.8,"fade_out":0.5},
+              {"transition":"crossfade","duration":1.5},
+              {"source":"media/a.mp4","in":1,"out":3,"fade_in":3,"speed":2},
+              {"transition":"dip","duration":0.6},
+              {"source":"media/a.mp4","in":0,"out":2},
+              {"transition":"crossfade","duration":1.5},
+              {"source":"media/a.mp4","in":3,"out":5}],
+            "overlays":[{"text":"hi","start":0,"end":1,"fade_in":0.7,"fade_out":0.7}],
+            "audio":[{"source":"media/a.mp4","in":0,"out":1,"fade_out":2}]}"#,
+        &[
+            "video[0].fade_out: fade_in 0.8 s and fade_out 0.5 s together are longer than the clip (1.0 s)",
+            "video[1].duration: 1.5 s is longer than video[0] (1.0 s); a transition cannot last longer than a clip it joins",
+            "video[2].fade_in: 3.0 s is longer than the clip (1.0 s)",
+            "video[1].duration: 1.5 s is longer than video[2] (1.0 s)",
+            "video[4]: the transitions before and after it (0.6 s + 1.5 s) are longer than the clip (2.0 s), so they would overlap; shorten one",
+            "overlays[0].fade_out: fade_in 0.7 s and fade_out 0.7 s together are longer than the overlay (1.0 s)",
+            "audio[0].fade_out: 2.0 s is longer than the audio item (1.0 s)",
+        ],
+    );
+    insta::assert_snapshot!("timeline_1_1_length_rules", err);
+}
+
+#[test]
+fn timeline_1_1_lengths_from_the_source() {
+    // Without "out" the clip runs to the source's end (6 s): the rules use that length.
+    let env = with_clip();
+    let err = refused(
+        &env,
+        r#"{"reel":1,"video":[{"source":"media/a.mp4","in":4,"fade_out":2.5},{"transition":"crossfade","duration":2.5},
+                             {"source":"media/a.mp4","in":5.5,"speed":0.5}],
+            "audio":[{"source":"media/a.mp4","in":5,"fade_in":1.5}]}"#,
+        &[
+            "video[0].fade_out: 2.5 s is longer than the clip (2.0 s)",
+            "video[1].duration: 2.5 s is longer than video[0] (2.0 s)",
+            "audio[0].fade_in: 1.5 s is longer than the audio item",
+        ],
+    );
+    insta::assert_snapshot!("timeline_1_1_lengths_from_the_source", err);
+}
+
+#[test]
+fn timeline_1_1_wrong_types_name_the_field() {
+    let env = with_clip();
+    let err = refused(
+        &env,
+        r#"{"reel":1,"video":[{"source":"media/a.mp4"}],"overlays":[{"text":"hi","start":0,"end":1,"box":{"colour":"red"}}]}"#,
+        &["overlays[0].box", "unknown field `colour`, expected `color` or `padding`"],
+    );
+    insta::assert_snapshot!("timeline_1_1_box_unknown_field", err);
+    let err = refused(
+        &env,
+        r#"{"reel":1,"video":[{"source":"media/a.mp4"},{"transition":"wipe","duration":1},{"source":"media/a.mp4"}]}"#,
+        &["video[1].transition", "unknown variant `wipe`, expected `crossfade` or `dip`"],
+    );
+    insta::assert_snapshot!("timeline_1_1_unknown_transition", err);
 }

@@ -191,7 +191,7 @@ fn invalid_timelines_are_refused_in_the_browser_with_json_paths() {
     let env = media_env();
     let text_only = r#"{"reel":1,"video":[{"source":"a.mp4","out":9}],"overlays":[{"text":"Hi","start":0,"end":1}]}"#;
     let past_end = r#"{"reel":1,"video":[{"source":"a.mp4","out":9},{"source":"nowhere.mp4"}]}"#;
-    let mut unknown = run("unknown", false, r#"{"reel":1,"video":[{"source":"a.mp4","speed":"fast"}]}"#);
+    let mut unknown = run("unknown", false, r#"{"reel":1,"video":[{"source":"a.mp4","reverse":true}]}"#);
     unknown["files"] = json!(["a.mp4"]);
     let runs = drive(&env, &[run("text", false, text_only), run("past", false, past_end), unknown]);
     let problems = |r: &Value| -> Vec<String> {
@@ -209,7 +209,7 @@ fn invalid_timelines_are_refused_in_the_browser_with_json_paths() {
     assert_eq!(past.len(), 1, "{past:?}");
     assert!(past[0].starts_with("video[1].source: nowhere.mp4 was not given to the exporter"), "{past:?}");
     let unknown = problems(&runs[2]);
-    assert!(unknown[0].contains("unknown field `speed`"), "{unknown:?}");
+    assert!(unknown[0].contains("unknown field `reverse`"), "{unknown:?}");
     // With every file there, the media checks speak: out past the source's end.
     let mut fixed = run("fixed", false, r#"{"reel":1,"video":[{"source":"a.mp4","out":9}]}"#);
     fixed["files"] = json!(["a.mp4"]);

@@ -46,7 +46,7 @@ fn doctor_table_says_what_each_encoder_can_do() {
     let table = run.stdout();
     assert!(table.starts_with("ffmpeg    "), "{table}");
     assert!(table.contains("(minimum 5.1: ok)") || table.contains("development build"), "{table}");
-    assert!(table.contains("filters   all 23 that reel needs are present"), "{table}");
+    assert!(table.contains("filters   all 28 that reel needs are present"), "{table}");
     let libx264 = table_line(&table, "libx264");
     assert_eq!(libx264.split_whitespace().collect::<Vec<_>>(), ["libx264", "ok"], "{table}");
 

@@ -176,8 +176,9 @@ fn an_audio_track_replaces_the_clips_own_sound() {
 fn what_reel_cannot_render_is_a_warning_at_its_otio_path() {
     let env = Env::new();
     let run = env.reel(&["import", &otio("unrendered.otio")]).ok().stderr_has(&[
-        "tracks[0].children[1] (Transition \"Dissolve\"): a SMPTE_Dissolve transition is not rendered yet",
-        "tracks[0].children[0].effects[0] (LinearTimeWarp \"double speed\"): a speed change (x2)",
+        "tracks[0].children[1] (Transition \"Dissolve\"): needs 0.167 s of ",
+        "b.mp4 before the clip's start, which its media does not have; the clips cut at that point instead",
+        "tracks[0].children[0].effects[0] (FreezeFrame \"hold\"): a freeze frame is not rendered",
         "tracks[0].children[0].markers[0] (Marker \"check this\")",
     ]);
     assert_eq!(run.json()["video"].as_array().map(Vec::len), Some(2));
@@ -194,6 +195,42 @@ fn what_reel_cannot_render_is_a_warning_at_its_otio_path() {
         Item::Clip { source: 2, fps: 30.0, in_s: 0.0, out_s: 1.0, audio: true },
     ];
     assert_frames(&env.path("out.mp4"), None, &expected_frames(&items, 30.0));
+}
+
+#[test]
+fn dissolves_and_speed_become_timeline_1_1() {
+    let env = Env::new();
+    let run = env.reel(&["import", &otio("effects.otio")]).ok();
+    assert_eq!(run.stderr(), "", "nothing left out");
+    let json = run.json();
+    let video = json["video"].as_array().expect("video");
+    let media = |i: usize| video[i]["source"].as_str().map(|s| Path::new(s).file_name().unwrap().to_string_lossy().into_owned());
+    // A at twice its speed runs 0.2 s (0.4 s of its media) longer into the dissolve, B starts
+    // 0.2 s earlier in its media; the dissolve to the gap is B's fade out.
+    assert_eq!(media(0).as_deref(), Some("clip A.mp4"));
+    assert_eq!((seconds(&video[0]["in"]), seconds(&video[0]["out"]), seconds(&video[0]["speed"])), (0.5, 2.9, 2.0));
+    assert_eq!(video[1], serde_json::json!({"transition": "crossfade", "duration": 0.4}));
+    assert_eq!(media(2).as_deref(), Some("b.mp4"));
+    assert!((seconds(&video[2]["in"]) - 0.8).abs() < 1e-9 && (seconds(&video[2]["out"]) - 3.2).abs() < 1e-9, "{:?}", video[2]);
+    assert_eq!(seconds(&video[2]["fade_out"]), 0.4);
+    assert!((seconds(&video[3]["gap"]) - 0.3).abs() < 1e-9);
+
+    // Exported: 3.5 s as in the editor; A at 0.5 + 2t until the dissolve at 0.8 s, B at its
+    // own time from 1.2 s, fading to black over [2.8, 3.2), then black.
+    export(&env, "effects.otio");
+    let out = env.path("out.mp4");
+    assert_streaming_mp4(&out, 3.5, 1.0 / 30.0);
+    let ids: Vec<Option<(u8, u32)>> =
+        reel_testkit::read_frame_ids(&out, None).into_iter().map(|f| f.map(|f| (f.source, f.frame))).collect();
+    assert_eq!(ids.len(), 105);
+    for (k, id) in ids.iter().enumerate().take(24) {
+        assert_eq!(*id, Some((1, 15 + 2 * k as u32)), "frame {k}: A at double speed");
+    }
+    for (k, id) in ids.iter().enumerate().take(84).skip(36) {
+        // B starts at 0.8 s at its 0.8 s.
+        assert_eq!(*id, Some((2, k as u32)), "frame {k}: B");
+    }
+    assert!(ids[96..].iter().all(Option::is_none), "black at the end: {:?}", &ids[96..]);
 }
 
 #[test]

@@ -114,6 +114,21 @@ impl FfmpegCommand {
     }
 }
 
+/// The arguments that render one frame of a filter graph reel wrote itself (a `lavfi`
+/// source; no file of the user's is opened as an input) into `output`, a file in the work
+/// folder, as raw 8-bit grey pixels. Used to measure text as drawtext lays it out
+/// (`crate::plan::text`).
+pub fn render_frame_args(graph: &str, output: &str) -> Vec<String> {
+    let mut a: Vec<String> = ["-hide_banner", "-nostdin", "-n", "-loglevel", "error", "-protocol_whitelist", "file", "-f", "lavfi", "-i"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    a.push(graph.to_owned());
+    a.extend(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray"].iter().map(|s| (*s).to_owned()));
+    a.push(file_url(output));
+    a
+}
+
 /// ffprobe arguments for a media file's format and streams, as JSON, without decoding.
 pub fn ffprobe_args(path: &str) -> Vec<String> {
     let mut args = probe_base();

@@ -14,10 +14,20 @@
 //! - a nested stack (a compound clip) is flattened into the track it sits on, within its
 //!   source range: its first video track joins the main track, the rest become overlays
 //!   and audio items;
-//! - transitions, effects (speed changes, freeze frames, ...), markers, disabled items and
-//!   generated media that reel cannot render are reported as warnings, each with its OTIO
-//!   path such as `tracks[0].children[3] (Transition "Dissolve")`; nothing is dropped
-//!   silently. A transition takes no time in OTIO, so leaving one out leaves a cut.
+//! - a transition on the main track becomes a timeline 1.1 transition: OTIO centres it on
+//!   the cut (`in_offset` before it, `out_offset` after it, both clips reaching into their
+//!   handles), so the clip before it runs `out_offset` longer, the clip after it starts
+//!   `in_offset` earlier in its media, and they overlap by `in_offset + out_offset`: every
+//!   clip keeps its place and the timeline its length. A dissolve from or to a gap (black)
+//!   becomes a fade of the clip over the same frames. `SMPTE_Dissolve` is a crossfade; other
+//!   kinds are drawn as one, with a warning;
+//! - a `LinearTimeWarp` on a main-track clip is its speed: the clip keeps its length in the
+//!   track and plays `time_scalar` seconds of media per second;
+//! - what reel cannot render (transitions without media handles or off the main track,
+//!   speed on overlays and audio, reverse or out-of-range speeds, freeze frames and other
+//!   effects, markers, disabled items, generated media) is reported as a warning, each with
+//!   its OTIO path such as `tracks[0].children[3] (Transition "Dissolve")`; nothing is
+//!   dropped silently. A transition takes no time in OTIO, so leaving one out leaves a cut.
 //! - missing media, media that is not a local file, and broken times are errors, each at
 //!   its OTIO path.
 //!
@@ -31,7 +41,10 @@
 
 use crate::rational::Rational;
 use crate::time::Time;
-use crate::timeline::{AudioItem, FrameRateSetting, OutputSettings, OverlayItem, Problem, TimelineFile, VideoItem, FORMAT_VERSION};
+use crate::timeline::{
+    AudioItem, FrameRateSetting, OutputSettings, OverlayItem, Problem, TimelineFile, TransitionKind, VideoItem, FORMAT_VERSION, MAX_SPEED,
+    MIN_SPEED,
+};
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::fmt;
@@ -84,7 +97,7 @@ pub fn import(json: &str) -> Result<Imported, OtioError> {
     }
     ctx.has_audio = any_audio_track(tracks);
     let Some(window) = ctx.trimmed(tracks, "tracks") else { return Err(OtioError { problems: ctx.problems }) };
-    ctx.marks(tracks, "tracks");
+    ctx.marks(tracks, "tracks", Role::Main);
     // The stack's own time window.0 is output time 0.
     ctx.stack(tracks, "tracks", Role::Main, window, Frac::ZERO.sub(window.0));
     if !ctx.problems.is_empty() {
@@ -98,7 +111,8 @@ pub fn import(json: &str) -> Result<Imported, OtioError> {
         ctx.warn("tracks", "has no video track; the export shows black under the audio");
     }
     let rate = global_rate(&root).or(ctx.first_rate).filter(|r| r.as_f64() <= 1000.0);
-    let video = main_track(std::mem::take(&mut ctx.main), length, ctx.has_audio);
+    let (main, cuts) = (std::mem::take(&mut ctx.main), std::mem::take(&mut ctx.cuts));
+    let video = main_track(main, cuts, length, ctx.has_audio, &mut ctx.warnings);
     let timeline = TimelineFile {
         reel: FORMAT_VERSION,
         output: OutputSettings { fps: rate.map(FrameRateSetting::Rate), ..OutputSettings::default() },
@@ -178,6 +192,15 @@ impl Frac {
     /// The nearest double (both parts are exact doubles for any time an editor writes).
     fn f64(self) -> f64 {
         self.num as f64 / self.den as f64
+    }
+
+    /// This many seconds of output played at `speed`: seconds of media (exact at speed 1).
+    fn at_speed(self, speed: f64) -> Frac {
+        if (speed - 1.0).abs() <= f64::EPSILON {
+            self
+        } else {
+            Frac::approx(self.f64() * speed)
+        }
     }
 }
 
@@ -289,7 +312,28 @@ struct Placed {
     start: Frac,
     duration: Frac,
     /// `None`: a gap.
-    clip: Option<(String, Frac)>,
+    clip: Option<Source>,
+}
+
+/// What a clip plays: its media from `in_point` at `speed`.
+#[derive(Debug, Clone)]
+struct Source {
+    path: String,
+    in_point: Frac,
+    speed: f64,
+    /// How much media there is from media time 0 (its available range), when known.
+    media_length: Option<Frac>,
+}
+
+/// A transition on the main track, at the output time of the cut it is centred on.
+#[derive(Debug, Clone)]
+struct Cut {
+    at: Frac,
+    before: Frac,
+    after: Frac,
+    kind: String,
+    /// `tracks[0].children[3] (Transition "Dissolve")`.
+    path: String,
 }
 
 #[derive(Default)]
@@ -297,6 +341,7 @@ struct Ctx {
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
     main: Vec<Placed>,
+    cuts: Vec<Cut>,
     overlays: Vec<OverlayItem>,
     audio: Vec<AudioItem>,
     has_audio: bool,
@@ -392,16 +437,25 @@ impl Ctx {
     }
 
     /// Effects and markers on an item: reported, never applied.
-    fn marks(&mut self, v: &Value, path: &str) {
+    fn marks(&mut self, v: &Value, path: &str, role: Role) {
+        let applied = speed_of(v, role).is_some();
         for (i, e) in v.get("effects").and_then(Value::as_array).map_or(&[][..], Vec::as_slice).iter().enumerate() {
             let at = describe(e, &format!("{path}.effects[{i}]"));
             let message = match schema_of(e).0 {
+                "LinearTimeWarp" if applied => continue,
                 "LinearTimeWarp" => {
                     let scalar = e.get("time_scalar").and_then(Value::as_f64).unwrap_or(1.0);
-                    format!("a speed change (x{scalar}) is not rendered yet (timeline 1.1 adds speed); the clip plays at normal speed for the same length")
+                    let why = if role != Role::Main || schema_of(v).0 != "Clip" {
+                        "timeline 1.1 has speed for clips of the main track only".to_owned()
+                    } else if scalar <= 0.0 {
+                        "reel cannot play media backwards or freeze it".to_owned()
+                    } else {
+                        format!("timeline 1.1 allows speeds from {MIN_SPEED} to {MAX_SPEED}")
+                    };
+                    format!("a speed change (x{scalar}) is not rendered ({why}); the clip plays at normal speed for the same length")
                 }
                 "FreezeFrame" => {
-                    "a freeze frame is not rendered yet (timeline 1.1 adds speed); the clip plays at normal speed for the same length"
+                    "a freeze frame is not rendered (timeline 1.1 has no freeze frames); the clip plays at normal speed for the same length"
                         .to_owned()
                 }
                 _ => {
@@ -454,7 +508,7 @@ impl Ctx {
             // The stack's time t is the layer's own time own_start + t.
             let from = own_start.add(window.0).max(own_start);
             let to = own_start.add(window.1).min(own_end);
-            self.marks(layer, &at);
+            self.marks(layer, &at, layer_role);
             if to.cmp(from) != Ordering::Greater {
                 continue;
             }
@@ -472,11 +526,24 @@ impl Ctx {
         for (i, child) in children(v).iter().enumerate() {
             let at = child_path(path, i);
             if schema_of(child).0 == "Transition" {
-                let kind = child.get("transition_type").and_then(Value::as_str).unwrap_or("unknown");
-                self.warn(
-                    describe(child, &at),
-                    format!("a {kind} transition is not rendered yet (timeline 1.1 adds transitions); the clips cut at that point instead"),
-                );
+                let kind = child.get("transition_type").and_then(Value::as_str).unwrap_or("unknown").to_owned();
+                let offset = |key: &str| child.get(key).and_then(|t| rational_time(t).ok()).map(|(t, _)| t);
+                let (before, after) = (offset("in_offset"), offset("out_offset"));
+                // The cut it is centred on, if it shows (a parent may trim it away).
+                let shows = position.cmp(window.0) == Ordering::Greater && position.cmp(window.1) == Ordering::Less;
+                match (role, before, after) {
+                    (Role::Main, Some(before), Some(after)) if shows => {
+                        self.cuts.push(Cut { at: position.add(shift), before, after, kind, path: describe(child, &at) });
+                    }
+                    (Role::Main, Some(_), Some(_)) => {}
+                    (Role::Main, _, _) => {
+                        self.warn(describe(child, &at), "has no readable in_offset and out_offset; the clips cut at that point instead");
+                    }
+                    _ => self.warn(
+                        describe(child, &at),
+                        format!("a {kind} transition off the main track is not rendered (timeline 1.1 has transitions on the main track only); the clips cut at that point instead"),
+                    ),
+                }
                 continue;
             }
             let Some(length) = self.duration(child, &at) else { continue };
@@ -487,7 +554,7 @@ impl Ctx {
             if to.cmp(from) != Ordering::Greater {
                 continue;
             }
-            self.marks(child, &at);
+            self.marks(child, &at, role);
             if !is_enabled(child) {
                 self.warn(describe(child, &at), "is disabled in the OTIO file; left out");
                 self.place(role, from.add(shift), to.sub(from), None);
@@ -513,7 +580,11 @@ impl Ctx {
                     self.first_rate = v.get("source_range").and_then(|r| time_range(r).ok()).map(|(_, _, rate)| rate);
                 }
                 if let Some(source) = self.media(v, path) {
-                    let in_point = window.0.sub(Self::media_start(v));
+                    // A time-warped clip plays `speed` seconds of its media per second of its
+                    // place in the track, from the start of its source range.
+                    let speed = speed_of(v, role).unwrap_or(1.0);
+                    let own_start = self.trimmed(v, path).map_or(window.0, |(s, _)| s);
+                    let in_point = own_start.add(window.0.sub(own_start).at_speed(speed)).sub(Self::media_start(v));
                     if in_point.cmp(Frac::ZERO) == Ordering::Less {
                         self.problem(
                             describe(v, path),
@@ -524,7 +595,12 @@ impl Ctx {
                         );
                         return;
                     }
-                    self.place(role, out, length, Some((source, in_point)));
+                    let media_length = media_reference(v)
+                        .and_then(|r| r.get("available_range"))
+                        .filter(|r| !r.is_null())
+                        .and_then(|r| time_range(r).ok())
+                        .map(|(_, d, _)| d);
+                    self.place(role, out, length, Some(Source { path: source, in_point, speed, media_length }));
                 } else {
                     self.place(role, out, length, None);
                 }
@@ -590,29 +666,44 @@ impl Ctx {
         }
     }
 
-    fn place(&mut self, role: Role, start: Frac, duration: Frac, clip: Option<(String, Frac)>) {
+    fn place(&mut self, role: Role, start: Frac, duration: Frac, clip: Option<Source>) {
         if duration.cmp(Frac::ZERO) != Ordering::Greater {
             return;
         }
         match (role, clip) {
             (Role::Main, clip) => self.main.push(Placed { start, duration, clip }),
-            (Role::Overlay, Some((source, in_point))) => self.overlays.push(OverlayItem {
-                video: Some(source),
-                in_: (in_point.num != 0).then(|| Time(in_point.f64())),
+            (Role::Overlay, Some(source)) => self.overlays.push(OverlayItem {
+                video: Some(source.path),
+                in_: (source.in_point.num != 0).then(|| Time(source.in_point.f64())),
                 start: Time(start.f64()),
                 end: Time(start.add(duration).f64()),
                 ..OverlayItem::default()
             }),
-            (Role::Audio, Some((source, in_point))) => self.audio.push(AudioItem {
-                source,
-                in_: Some(Time(in_point.f64())),
-                out: Some(Time(in_point.add(duration).f64())),
+            (Role::Audio, Some(source)) => self.audio.push(AudioItem {
+                source: source.path,
+                in_: Some(Time(source.in_point.f64())),
+                out: Some(Time(source.in_point.add(duration).f64())),
                 start: Some(Time(start.f64())),
-                volume: None,
+                ..AudioItem::default()
             }),
             (Role::Overlay | Role::Audio, None) => {}
         }
     }
+}
+
+/// The speed a `LinearTimeWarp` gives a clip of the main track (the product of its time
+/// scalars), when timeline 1.1 can play it; `None` at normal speed, off the main track, or
+/// out of range (those are warnings, [`Ctx::marks`]).
+fn speed_of(v: &Value, role: Role) -> Option<f64> {
+    let effects = v.get("effects").and_then(Value::as_array)?;
+    let warps: Vec<f64> = effects
+        .iter()
+        .filter(|e| schema_of(e).0 == "LinearTimeWarp")
+        .map(|e| e.get("time_scalar").and_then(Value::as_f64).unwrap_or(1.0))
+        .collect();
+    let speed: f64 = warps.iter().product();
+    let usable = role == Role::Main && schema_of(v).0 == "Clip" && !warps.is_empty() && (MIN_SPEED..=MAX_SPEED).contains(&speed);
+    (usable && (speed - 1.0).abs() > f64::EPSILON).then_some(speed)
 }
 
 /// The clip's active media reference (`Clip.2`'s `media_references`, or `Clip.1`'s
@@ -628,48 +719,167 @@ fn media_reference(clip: &Value) -> Option<&Value> {
     reference.filter(|r| !r.is_null())
 }
 
+/// One item of the main track while it is built, with exact times.
+#[derive(Debug, Clone)]
+struct Piece {
+    start: Frac,
+    end: Frac,
+    /// `None`: a gap.
+    clip: Option<Source>,
+    fade_in: Option<Frac>,
+    fade_out: Option<Frac>,
+}
+
+impl Piece {
+    fn length(&self) -> Frac {
+        self.end.sub(self.start)
+    }
+}
+
 /// The main track's items, back to back: the placed pieces in order, holes and the end up
-/// to `length` filled with gaps.
-fn main_track(mut placed: Vec<Placed>, length: Frac, muted: bool) -> Vec<VideoItem> {
+/// to `length` filled with gaps, then the transitions at their cuts.
+fn main_track(mut placed: Vec<Placed>, mut cuts: Vec<Cut>, length: Frac, muted: bool, warnings: &mut Vec<Problem>) -> Vec<VideoItem> {
     placed.sort_by(|a, b| a.start.cmp(b.start));
-    let mut items: Vec<VideoItem> = Vec::with_capacity(placed.len() + 1);
-    let mut cursor = Frac::ZERO;
-    let gap = |items: &mut Vec<VideoItem>, seconds: Frac| {
-        if seconds.cmp(Frac::ZERO) != Ordering::Greater {
+    let mut pieces: Vec<Piece> = Vec::with_capacity(placed.len() + 1);
+    let gap = |pieces: &mut Vec<Piece>, from: Frac, to: Frac| {
+        if to.cmp(from) != Ordering::Greater {
             return;
         }
         // Neighbouring gaps are one gap.
-        if let Some(last) = items.last_mut().filter(|l| l.source.is_none()) {
-            let sum = last.gap.map_or(0.0, Time::seconds) + seconds.f64();
-            last.gap = Some(Time(sum));
-        } else {
-            items.push(VideoItem { gap: Some(Time(seconds.f64())), ..VideoItem::default() });
+        match pieces.last_mut() {
+            Some(last) if last.clip.is_none() => last.end = to,
+            _ => pieces.push(Piece { start: from, end: to, clip: None, fade_in: None, fade_out: None }),
         }
     };
+    let mut cursor = Frac::ZERO;
     for p in placed {
         let start = p.start.max(cursor);
-        gap(&mut items, start.sub(cursor));
+        gap(&mut pieces, cursor, start);
         let end = p.start.add(p.duration);
         if end.cmp(start) != Ordering::Greater {
             continue;
         }
         match p.clip {
-            Some((source, in_point)) => {
-                let in_point = in_point.add(start.sub(p.start));
-                items.push(VideoItem {
-                    source: Some(source),
-                    in_: Some(Time(in_point.f64())),
-                    out: Some(Time(in_point.add(end.sub(start)).f64())),
-                    audio: muted.then_some(false),
-                    ..VideoItem::default()
-                });
+            Some(mut source) => {
+                source.in_point = source.in_point.add(start.sub(p.start).at_speed(source.speed));
+                pieces.push(Piece { start, end, clip: Some(source), fade_in: None, fade_out: None });
             }
-            None => gap(&mut items, end.sub(start)),
+            None => gap(&mut pieces, start, end),
         }
         cursor = end;
     }
-    gap(&mut items, length.sub(cursor));
+    gap(&mut pieces, cursor, length);
+
+    // Transitions, each at the cut between two pieces.
+    cuts.sort_by(|a, b| a.at.cmp(b.at));
+    let mut joins: Vec<(usize, Cut)> = Vec::new();
+    for cut in cuts {
+        let duration = cut.before.add(cut.after);
+        if duration.cmp(Frac::ZERO) != Ordering::Greater {
+            continue;
+        }
+        let Some(k) = pieces.windows(2).position(|w| w[0].end.cmp(cut.at) == Ordering::Equal && w[1].start.cmp(cut.at) == Ordering::Equal)
+        else {
+            warnings.push(Problem::new(cut.path, "is not between two items of the main track; the clips cut at that point instead"));
+            continue;
+        };
+        if let Some(why) = join(&mut pieces, k, &cut) {
+            warnings.push(Problem::new(cut.path, format!("{why}; the clips cut at that point instead")));
+            continue;
+        }
+        if cut.kind != "SMPTE_Dissolve" {
+            warnings.push(Problem::new(
+                cut.path.clone(),
+                format!("a {} transition is drawn as a crossfade (timeline 1.1 has crossfade and dip)", cut.kind),
+            ));
+        }
+        joins.push((k, cut));
+    }
+
+    let mut items: Vec<VideoItem> = Vec::with_capacity(pieces.len() + joins.len());
+    for (k, piece) in pieces.iter().enumerate() {
+        if piece.clip.is_none() && piece.length().cmp(Frac::ZERO) != Ordering::Greater {
+            // A gap a fade took whole.
+            continue;
+        }
+        let seconds = |f: Option<Frac>| f.map(|f| Time(f.f64()));
+        items.push(match &piece.clip {
+            Some(source) => VideoItem {
+                source: Some(source.path.clone()),
+                in_: Some(Time(source.in_point.f64())),
+                out: Some(Time(source.in_point.add(piece.length().at_speed(source.speed)).f64())),
+                audio: muted.then_some(false),
+                speed: ((source.speed - 1.0).abs() > f64::EPSILON).then_some(source.speed),
+                fade_in: seconds(piece.fade_in),
+                fade_out: seconds(piece.fade_out),
+                ..VideoItem::default()
+            },
+            None => VideoItem { gap: Some(Time(piece.length().f64())), ..VideoItem::default() },
+        });
+        let between_clips = piece.clip.is_some() && pieces.get(k + 1).is_some_and(|p| p.clip.is_some());
+        if let Some((_, cut)) = joins.iter().find(|(j, _)| *j == k).filter(|_| between_clips) {
+            items.push(VideoItem {
+                transition: Some(TransitionKind::Crossfade),
+                duration: Some(Time(cut.before.add(cut.after).f64())),
+                ..VideoItem::default()
+            });
+        }
+    }
     items
+}
+
+/// Makes the cut between pieces `k` and `k + 1` the transition `cut` (OTIO centres it on
+/// the cut: both clips reach into their media handles, the one before by `after`, the one
+/// after by `before`); from or to a gap (black), a fade of the clip over the same frames.
+/// `Some(why not)` when the media has no handles for it.
+fn join(pieces: &mut [Piece], k: usize, cut: &Cut) -> Option<String> {
+    let duration = cut.before.add(cut.after);
+    let s = |f: Frac| format!("{:.3} s", f.f64());
+    // The outgoing clip runs `after` longer, within its media.
+    if let Some(source) = &pieces[k].clip {
+        let out = source.in_point.add(pieces[k].length().add(cut.after).at_speed(source.speed));
+        if source.media_length.is_some_and(|m| out.cmp(m) == Ordering::Greater) {
+            return Some(format!("needs {} of {} after the clip's end, which its media does not have", s(cut.after), source.path));
+        }
+    } else if pieces[k].length().cmp(cut.before) == Ordering::Less {
+        return Some("reaches back past the start of the gap before it".to_owned());
+    }
+    // The incoming clip starts `before` earlier in its media.
+    if let Some(source) = &pieces[k + 1].clip {
+        if source.in_point.cmp(cut.before.at_speed(source.speed)) == Ordering::Less {
+            return Some(format!("needs {} of {} before the clip's start, which its media does not have", s(cut.before), source.path));
+        }
+    } else if pieces[k + 1].length().cmp(cut.after) == Ordering::Less {
+        return Some("reaches past the end of the gap after it".to_owned());
+    }
+    match (pieces[k].clip.is_some(), pieces[k + 1].clip.is_some()) {
+        (true, true) => {
+            // The clips overlap by the transition: the one before ends `after` later, the one
+            // after starts `before` earlier; the timeline keeps its length.
+            pieces[k].end = pieces[k].end.add(cut.after);
+            let next = &mut pieces[k + 1];
+            next.start = next.start.sub(cut.before);
+            if let Some(source) = &mut next.clip {
+                source.in_point = source.in_point.sub(cut.before.at_speed(source.speed));
+            }
+        }
+        (false, true) => {
+            pieces[k].end = pieces[k].end.sub(cut.before);
+            let next = &mut pieces[k + 1];
+            next.start = next.start.sub(cut.before);
+            if let Some(source) = &mut next.clip {
+                source.in_point = source.in_point.sub(cut.before.at_speed(source.speed));
+            }
+            next.fade_in = Some(duration);
+        }
+        (true, false) => {
+            pieces[k].end = pieces[k].end.add(cut.after);
+            pieces[k].fade_out = Some(duration);
+            pieces[k + 1].start = pieces[k + 1].start.add(cut.after);
+        }
+        (false, false) => {}
+    }
+    None
 }
 
 /// A media URL as a local path: `file:///a/b%20c.mp4` is `/a/b c.mp4`. A URL without a
@@ -813,24 +1023,67 @@ mod tests {
         assert_eq!((video[2]["source"].as_str(), video[2]["in"].as_f64(), video[2]["out"].as_f64()), (Some("y.mp4"), Some(2.0), Some(2.5)));
     }
 
+    fn dissolve(before: f64, after: f64) -> Value {
+        json!({"OTIO_SCHEMA": "Transition.1", "name": "Dissolve", "transition_type": "SMPTE_Dissolve",
+               "in_offset": rt(before, 24.0), "out_offset": rt(after, 24.0)})
+    }
+
     #[test]
-    fn transitions_effects_and_markers_are_warnings_with_their_paths() {
+    fn transitions_and_speed_become_timeline_1_1() {
+        // A at double speed for 1 s of the track, a 0.5 s dissolve centred on the cut, B
+        // from its second 1: the dissolve reaches 0.25 s into each clip's handles.
         let mut a = clip("a", "a.mp4", 0.0, 24.0, 24.0);
         a["effects"] = json!([{"OTIO_SCHEMA": "LinearTimeWarp.1", "name": "fast", "effect_name": "LinearTimeWarp", "time_scalar": 2.0}]);
         a["markers"] = json!([{"OTIO_SCHEMA": "Marker.2", "name": "note", "marked_range": range(6.0, 0.0, 24.0), "color": "RED"}]);
-        let dissolve = json!({"OTIO_SCHEMA": "Transition.1", "name": "Dissolve", "transition_type": "SMPTE_Dissolve",
-                              "in_offset": rt(6.0, 24.0), "out_offset": rt(6.0, 24.0)});
-        let t = timeline(vec![track("Video", vec![a, dissolve, clip("b", "b.mp4", 0.0, 24.0, 24.0)])]);
+        let t = timeline(vec![track("Video", vec![a, dissolve(6.0, 6.0), clip("b", "b.mp4", 24.0, 24.0, 24.0)])]);
         let imported = import(&t).unwrap();
         let warnings: Vec<String> = imported.warnings.iter().map(ToString::to_string).collect();
-        assert_eq!(warnings.len(), 3, "{warnings:?}");
-        assert!(warnings.iter().any(|w| w.starts_with("tracks[0].children[1] (Transition \"Dissolve\"): a SMPTE_Dissolve transition")));
-        assert!(warnings.iter().any(|w| w.starts_with("tracks[0].children[0].effects[0] (LinearTimeWarp \"fast\"): a speed change (x2)")));
-        assert!(warnings
-            .iter()
-            .any(|w| w.starts_with("tracks[0].children[0].markers[0] (Marker \"note\"): a marker at 0.250 s of its item's own time")));
-        // The transition takes no time: the clips stay back to back.
-        assert_eq!(imported.timeline.video.len(), 2);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with("tracks[0].children[0].markers[0] (Marker \"note\"): a marker at 0.250 s of its item's own time"));
+        let got = as_json(&imported);
+        assert_eq!(got["video"][0], json!({"source": "a.mp4", "in": 0.0, "out": 2.5, "speed": 2.0}));
+        assert_eq!(got["video"][1], json!({"transition": "crossfade", "duration": 0.5}));
+        assert_eq!(got["video"][2], json!({"source": "b.mp4", "in": 0.75, "out": 2.0}));
+    }
+
+    #[test]
+    fn a_dissolve_from_or_to_a_gap_is_a_fade_and_one_without_handles_is_a_cut() {
+        let t = timeline(vec![track(
+            "Video",
+            vec![gap(24.0, 24.0), dissolve(12.0, 12.0), clip("a", "a.mp4", 24.0, 48.0, 24.0), dissolve(6.0, 6.0), gap(24.0, 24.0)],
+        )]);
+        let got = as_json(&import(&t).unwrap());
+        assert_eq!(got["video"][0], json!({"gap": 0.5}));
+        assert_eq!(got["video"][1], json!({"source": "a.mp4", "in": 0.5, "out": 3.25, "fade_in": 1.0, "fade_out": 0.5}));
+        assert_eq!(got["video"][2], json!({"gap": 0.75}));
+        // B has no media before its start.
+        let t = timeline(vec![track(
+            "Video",
+            vec![clip("a", "a.mp4", 0.0, 24.0, 24.0), dissolve(6.0, 6.0), clip("b", "b.mp4", 0.0, 24.0, 24.0)],
+        )]);
+        let imported = import(&t).unwrap();
+        assert_eq!(imported.timeline.video.len(), 2, "a cut");
+        assert_eq!(
+            imported.warnings[0].to_string(),
+            "tracks[0].children[1] (Transition \"Dissolve\"): needs 0.250 s of b.mp4 before the clip's start, which its media does not have; the clips cut at that point instead"
+        );
+    }
+
+    #[test]
+    fn speed_off_the_main_track_or_out_of_range_is_a_warning() {
+        let mut slow = clip("slow", "a.mp4", 0.0, 24.0, 24.0);
+        slow["effects"] = json!([{"OTIO_SCHEMA": "LinearTimeWarp.1", "name": "slow", "time_scalar": 0.1}]);
+        let mut pip = clip("pip", "b.mp4", 0.0, 24.0, 24.0);
+        pip["effects"] = json!([{"OTIO_SCHEMA": "LinearTimeWarp.1", "name": "fast", "time_scalar": 2.0}]);
+        let t = timeline(vec![track("Video", vec![slow]), track("Video", vec![pip])]);
+        let imported = import(&t).unwrap();
+        let warnings: Vec<String> = imported.warnings.iter().map(ToString::to_string).collect();
+        assert!(warnings.iter().any(|w| w.contains("(x0.1) is not rendered (timeline 1.1 allows speeds from 0.25 to 4)")), "{warnings:?}");
+        assert!(
+            warnings.iter().any(|w| w.contains("(x2) is not rendered (timeline 1.1 has speed for clips of the main track only)")),
+            "{warnings:?}"
+        );
+        assert!(as_json(&imported)["video"][0].get("speed").is_none());
     }
 
     #[test]

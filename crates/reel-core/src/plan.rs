@@ -39,10 +39,11 @@ mod layout;
 mod segments;
 mod single_pass;
 mod strategy;
+pub mod text;
 
 pub use encoder::{default_quality, encoder_args, segment_args, select_encoder, EncoderChoice};
 pub use graph::INLINE_GRAPH_LIMIT;
-pub use layout::Layout;
+pub use layout::{Effect, Layout};
 pub use segments::CHUNK_SECONDS;
 pub use strategy::default_jobs;
 
@@ -111,6 +112,10 @@ pub struct PlanOptions<'a> {
     pub cache: Option<&'a dyn SegmentCache>,
     /// The longest command line (bytes of arguments) this system can start, if known.
     pub command_limit: Option<usize>,
+    /// Widths of the text lines that multi-line text aligned centre or right needs
+    /// ([`text::lines_to_measure`]), measured with the ffmpeg that will run the plan;
+    /// `None` draws such text left-aligned, with a warning.
+    pub text_widths: Option<&'a text::TextWidths>,
 }
 
 impl std::fmt::Debug for PlanOptions<'_> {
@@ -121,6 +126,7 @@ impl std::fmt::Debug for PlanOptions<'_> {
             .field("jobs", &self.jobs)
             .field("cache", &self.cache.is_some())
             .field("command_limit", &self.command_limit)
+            .field("text_widths", &self.text_widths.map(std::collections::BTreeMap::len))
             .finish()
     }
 }

@@ -294,6 +294,47 @@ pub struct VideoItem {
     /// Gap: its colour (default black).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
+    /// Clip: playback speed from 0.25 to 4 (default 1). The clip shows the source frame on
+    /// screen at `in + speed * (t - S)` and lasts `(out - in) / speed`; its sound is
+    /// time-stretched to the same length with its pitch kept. Timeline 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.25, max = 4))]
+    pub speed: Option<f64>,
+    /// Clip: seconds of fade from black (picture) and from silence (sound) at its start
+    /// (default 0). Timeline 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fade_in: Option<Time>,
+    /// Clip: seconds of fade to black and to silence at its end (default 0). Timeline 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fade_out: Option<Time>,
+    /// Transition between the clips before and after it: `"crossfade"` or `"dip"` (to
+    /// black). The clips overlap by `duration`. Timeline 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transition: Option<TransitionKind>,
+    /// Transition: how long the clips overlap, seconds; the clip after it starts this much
+    /// earlier, so the export is this much shorter. Timeline 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Time>,
+}
+
+/// How a transition blends the clip before it into the clip after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TransitionKind {
+    /// `(1 - w) * outgoing + w * incoming`, with `w` rising linearly over the overlap.
+    Crossfade,
+    /// The outgoing clip fades to black over the first half, the incoming one from black
+    /// over the second.
+    Dip,
+}
+
+impl TransitionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Crossfade => "crossfade",
+            Self::Dip => "dip",
+        }
+    }
 }
 
 /// An overlay: exactly one of `image`, `text` or `video`.
@@ -332,9 +373,89 @@ pub struct OverlayItem {
     /// Text: a font family name (default: a sans font).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub font: Option<String>,
-    /// Text: draw a box behind it (default false).
+    /// Text: a box behind it: `true` (translucent dark, 12 pixels beyond the text), or
+    /// `{ "color": …, "padding": PIXELS }` (a solid box `padding` pixels beyond the text's
+    /// extent on every side). Default false.
     #[serde(default, rename = "box", skip_serializing_if = "Option::is_none")]
-    pub boxed: Option<bool>,
+    pub boxed: Option<BoxSetting>,
+    /// Text: an outline around the glyphs. Timeline 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outline: Option<OutlineStyle>,
+    /// Text: how the lines of a multi-line text (split on `\n`) line up: `"left"`
+    /// (default), `"center"` or `"right"`. Timeline 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub align: Option<Align>,
+    /// Seconds over which the overlay's opacity rises from 0 at its start (default 0).
+    /// Timeline 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fade_in: Option<Time>,
+    /// Seconds over which the overlay's opacity falls to 0 at its end (default 0).
+    /// Timeline 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fade_out: Option<Time>,
+}
+
+/// A text overlay's `box`: on/off (`true` is the 1.0 translucent dark box), or a styled box.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum BoxSetting {
+    On(bool),
+    Styled(BoxStyle),
+}
+
+impl<'de> Deserialize<'de> for BoxSetting {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = BoxSetting;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("true, false or { \"color\": \"#rrggbb\", \"padding\": PIXELS }")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<BoxSetting, E> {
+                Ok(BoxSetting::On(v))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<BoxSetting, A::Error> {
+                BoxStyle::deserialize(de::value::MapAccessDeserializer::new(map)).map(BoxSetting::Styled)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// A solid box behind a text.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoxStyle {
+    /// A colour name, `#rrggbb`, or `#rrggbbaa` with alpha (default black).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// How far the box reaches beyond the text's extent on every side, pixels (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 1000))]
+    pub padding: Option<u32>,
+}
+
+/// An outline around a text's glyphs.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutlineStyle {
+    /// A colour name, `#rrggbb` or `#rrggbbaa` (default black).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// Thickness in pixels (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub width: Option<u32>,
+}
+
+/// How the lines of a multi-line text line up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Align {
+    #[default]
+    Left,
+    Center,
+    Right,
 }
 
 /// An overlay coordinate: pixels from the top-left, or `"center"`.
@@ -345,7 +466,7 @@ pub enum Position {
 }
 
 /// An extra audio track mixed over the main track.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AudioItem {
     pub source: String,
@@ -358,6 +479,13 @@ pub struct AudioItem {
     pub start: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume: Option<f64>,
+    /// Seconds over which its volume rises from silence at its start (default 0).
+    /// Timeline 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fade_in: Option<Time>,
+    /// Seconds over which its volume falls to silence at its end (default 0). Timeline 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fade_out: Option<Time>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -484,6 +612,9 @@ pub struct SourceRef {
 pub enum Item {
     Clip(Clip),
     Gap(Gap),
+    /// A transition between the clips before and after it (never first, last, or next to a
+    /// gap or another transition).
+    Transition(Transition),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -494,6 +625,24 @@ pub struct Clip {
     pub out_s: Option<f64>,
     pub audio: bool,
     pub volume: f64,
+    /// Source seconds per output second (1 = normal speed).
+    pub speed: f64,
+    /// Fade from black and silence at its start.
+    pub fade_in: Option<Ramp>,
+    /// Fade to black and silence at its end.
+    pub fade_out: Option<Ramp>,
+}
+
+impl Clip {
+    /// A clip of `source` from `in_s` to `out_s` at normal speed, with sound, no fades.
+    pub fn new(source: SourceRef, in_s: f64, out_s: Option<f64>) -> Self {
+        Self { source, in_s, out_s, audio: true, volume: 1.0, speed: 1.0, fade_in: None, fade_out: None }
+    }
+
+    /// Output seconds the clip lasts, given its source out-point.
+    pub fn length(&self, out_s: f64) -> f64 {
+        (out_s - self.in_s) / self.speed
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -503,10 +652,89 @@ pub struct Gap {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Transition {
+    pub kind: TransitionKind,
+    /// How long the neighbouring clips overlap, seconds.
+    pub duration: f64,
+    /// The blend weight `w` over the overlap: `w = (u + offset) / length` at `u` seconds
+    /// into it. A whole transition has `offset` 0 and `length` its duration; a segment that
+    /// shows only part of one keeps the whole transition's weights.
+    pub weight: Ramp,
+}
+
+/// A level that rises linearly: `(u + offset) / length` at `u` seconds from where it is
+/// measured (a fade in: the item's start; a fade out: backwards from the item's end; a
+/// transition: the overlap's start), clamped to `0..=1`.
+///
+/// A fade of `D` seconds on a whole item is `{ length: D, offset: 0 }`. The segments
+/// strategy renders parts of items; a part that starts `o` seconds into the item sees the
+/// same fade as `{ length: D, offset: o }`, so every frame gets the level the whole
+/// timeline gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Ramp {
+    pub length: f64,
+    pub offset: f64,
+}
+
+impl Ramp {
+    /// A whole fade or transition of `length` seconds; `None` for 0 (no fade).
+    pub fn whole(length: f64) -> Option<Ramp> {
+        (length > 0.0).then_some(Ramp { length, offset: 0.0 })
+    }
+
+    /// The level at `u` seconds from where it is measured.
+    pub fn level(self, u: f64) -> f64 {
+        ((u + self.offset) / self.length).clamp(0.0, 1.0)
+    }
+
+    /// The same ramp seen from `later` seconds further on; `None` when it is complete there
+    /// (level 1 from then on), so a part of an item past its fade carries no fade at all.
+    #[must_use]
+    pub fn advanced(self, later: f64) -> Option<Ramp> {
+        let offset = self.offset + later;
+        (offset < self.length - 1e-9).then_some(Ramp { length: self.length, offset })
+    }
+
+    /// Seconds from where it is measured until the level reaches 1.
+    pub fn remaining(self) -> f64 {
+        (self.length - self.offset).max(0.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum OverlayKind {
     Image { source: SourceRef },
-    Text { text: String, size: u32, color: String, font: Option<String>, boxed: bool },
+    Text { text: String, size: u32, color: String, font: Option<String>, style: TextStyle },
     Video { source: SourceRef, in_s: f64 },
+}
+
+/// How a text is drawn besides its font, size and colour.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TextStyle {
+    pub boxed: Option<TextBox>,
+    pub outline: Option<Outline>,
+    pub align: Align,
+}
+
+/// A box behind a text: its colour (ffmpeg colour syntax) and how far it reaches beyond
+/// the text, pixels.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TextBox {
+    pub color: String,
+    pub padding: u32,
+}
+
+impl TextBox {
+    /// `"box": true`: the translucent dark box of timeline 1.0.
+    pub fn translucent() -> Self {
+        Self { color: "black@0.5".to_owned(), padding: 12 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outline {
+    pub color: String,
+    pub width: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -519,6 +747,10 @@ pub struct Overlay {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub opacity: f64,
+    /// Opacity from 0 at its start.
+    pub fade_in: Option<Ramp>,
+    /// Opacity to 0 at its end.
+    pub fade_out: Option<Ramp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -528,6 +760,8 @@ pub struct AudioTrack {
     pub out_s: Option<f64>,
     pub start: f64,
     pub volume: f64,
+    pub fade_in: Option<Ramp>,
+    pub fade_out: Option<Ramp>,
 }
 
 impl Timeline {
@@ -679,19 +913,41 @@ pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, Timeli
         problems.push(Problem::new("video", "is empty: the main track needs at least one clip or gap"));
     }
     let mut items = Vec::with_capacity(file.video.len());
+    let problems_before_video = problems.len();
     for (i, v) in file.video.iter().enumerate() {
         let at = |field: &str| if field.is_empty() { format!("video[{i}]") } else { format!("video[{i}].{field}") };
-        match (&v.source, v.gap) {
-            (Some(_), Some(_)) => problems.push(Problem::new(at(""), "has both \"source\" and \"gap\"; an item is a clip or a gap")),
-            (None, None) => problems.push(Problem::new(at(""), "needs \"source\" (a clip) or \"gap\" (seconds of colour)")),
-            (None, Some(gap)) => {
-                for (name, set) in
-                    [("in", v.in_.is_some()), ("out", v.out.is_some()), ("audio", v.audio.is_some()), ("volume", v.volume.is_some())]
-                {
-                    if set {
-                        problems.push(Problem::new(at(name), "applies to clips, not gaps"));
-                    }
+        let kinds: Vec<String> = [("source", v.source.is_some()), ("gap", v.gap.is_some()), ("transition", v.transition.is_some())]
+            .iter()
+            .filter(|(_, set)| *set)
+            .map(|(name, _)| format!("\"{name}\""))
+            .collect();
+        if kinds.len() > 1 {
+            problems.push(Problem::new(at(""), format!("has both {}; an item is a clip, a gap or a transition", kinds.join(" and "))));
+            continue;
+        }
+        // Fields that belong to one kind of item only: (name, set, the kind it belongs to).
+        let clip_fields = [
+            ("in", v.in_.is_some()),
+            ("out", v.out.is_some()),
+            ("audio", v.audio.is_some()),
+            ("volume", v.volume.is_some()),
+            ("speed", v.speed.is_some()),
+            ("fade_in", v.fade_in.is_some()),
+            ("fade_out", v.fade_out.is_some()),
+        ];
+        let misplaced = |problems: &mut Vec<Problem>, fields: &[(&str, bool)], belongs: &str, not: &str| {
+            for (name, set) in fields {
+                if *set {
+                    problems.push(Problem::new(at(name), format!("applies to {belongs}, not {not}")));
                 }
+            }
+        };
+        match (&v.source, v.gap, v.transition) {
+            (None, None, None) => problems
+                .push(Problem::new(at(""), "needs \"source\" (a clip), \"gap\" (seconds of colour) or \"transition\" (between two clips)")),
+            (None, Some(gap), _) => {
+                misplaced(&mut problems, &clip_fields, "clips", "gaps");
+                misplaced(&mut problems, &[("duration", v.duration.is_some())], "transitions", "gaps");
                 if gap.0 <= 0.0 {
                     problems.push(Problem::new(at("gap"), format!("{} s: a gap must be longer than 0 s", gap.0)));
                 }
@@ -701,13 +957,55 @@ pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, Timeli
                 }
                 items.push(Item::Gap(Gap { duration: gap.0, color }));
             }
-            (Some(path), None) => {
-                if v.color.is_some() {
-                    problems.push(Problem::new(at("color"), "applies to gaps, not clips"));
+            (None, None, Some(kind)) => {
+                misplaced(&mut problems, &clip_fields, "clips", "transitions");
+                misplaced(&mut problems, &[("color", v.color.is_some())], "gaps", "transitions");
+                let duration = match v.duration {
+                    None => {
+                        problems.push(Problem::new(at("duration"), "missing: a transition needs \"duration\" (seconds the clips overlap)"));
+                        0.0
+                    }
+                    Some(d) if d.0 <= 0.0 => {
+                        problems.push(Problem::new(at("duration"), format!("{} s: a transition must last longer than 0 s", d.0)));
+                        0.0
+                    }
+                    Some(d) => d.0,
+                };
+                let last = file.video.len() - 1;
+                let place = if i == 0 {
+                    Some("is first on the main track".to_owned())
+                } else if i == last {
+                    Some("is last on the main track".to_owned())
+                } else {
+                    let neighbour = |j: usize| {
+                        let n = &file.video[j];
+                        if n.transition.is_some() && n.source.is_none() && n.gap.is_none() {
+                            Some("another transition")
+                        } else if n.gap.is_some() && n.source.is_none() {
+                            Some("a gap")
+                        } else {
+                            None
+                        }
+                    };
+                    match (neighbour(i - 1), neighbour(i + 1)) {
+                        (Some(what), _) => Some(format!("follows {what} (video[{}])", i - 1)),
+                        (None, Some(what)) => Some(format!("is followed by {what} (video[{}])", i + 1)),
+                        (None, None) => None,
+                    }
+                };
+                if let Some(place) = place {
+                    problems.push(Problem::new(at("transition"), format!("{place}; a transition goes between two clips")));
                 }
+                items.push(Item::Transition(Transition { kind, duration, weight: Ramp { length: duration, offset: 0.0 } }));
+            }
+            (Some(path), None, None) => {
+                misplaced(&mut problems, &[("color", v.color.is_some())], "gaps", "clips");
+                misplaced(&mut problems, &[("duration", v.duration.is_some())], "transitions", "clips");
                 check_path(&at("source"), path, &mut problems);
                 check_time(at("in"), v.in_, &mut problems);
                 check_time(at("out"), v.out, &mut problems);
+                check_time(at("fade_in"), v.fade_in, &mut problems);
+                check_time(at("fade_out"), v.fade_out, &mut problems);
                 if let (Some(a), Some(b)) = (v.in_, v.out) {
                     if b.0 <= a.0 && a.0 >= 0.0 {
                         problems.push(Problem::new(at("out"), format!("{} s is not after in ({} s); a clip needs out > in", b.0, a.0)));
@@ -715,15 +1013,36 @@ pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, Timeli
                 }
                 let volume = v.volume.unwrap_or(1.0);
                 check_volume(&at("volume"), volume, &mut problems);
+                let speed = v.speed.unwrap_or(1.0);
+                if !(MIN_SPEED..=MAX_SPEED).contains(&speed) {
+                    problems.push(Problem::new(at("speed"), format!("{speed} is outside {MIN_SPEED}..{MAX_SPEED}")));
+                }
                 items.push(Item::Clip(Clip {
                     source: source(path),
                     in_s: v.in_.map_or(0.0, Time::seconds),
                     out_s: v.out.map(Time::seconds),
                     audio: v.audio.unwrap_or(true),
                     volume,
+                    speed: if (MIN_SPEED..=MAX_SPEED).contains(&speed) { speed } else { 1.0 },
+                    fade_in: v.fade_in.and_then(|f| Ramp::whole(f.0)),
+                    fade_out: v.fade_out.and_then(|f| Ramp::whole(f.0)),
                 }));
             }
+            _ => unreachable!("more than one kind was refused above"),
         }
+    }
+    if problems.len() == problems_before_video {
+        // Lengths that need no media: clips with an out-point. The others are checked
+        // against the probed sources (crate::validate).
+        let lengths: Vec<Option<f64>> = items
+            .iter()
+            .map(|item| match item {
+                Item::Clip(c) => c.out_s.map(|out| c.length(out)),
+                Item::Gap(g) => Some(g.duration),
+                Item::Transition(_) => None,
+            })
+            .collect();
+        problems.extend(length_problems(&items, &lengths, |_| true));
     }
 
     let mut overlays = Vec::with_capacity(file.overlays.len());
@@ -744,7 +1063,20 @@ pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, Timeli
                 problems.push(Problem::new(at(name), "must be between 1 and 16384 pixels"));
             }
         }
-        let text_only = [("size", o.size.is_some()), ("color", o.color.is_some()), ("font", o.font.is_some()), ("box", o.boxed.is_some())];
+        let text_only = [
+            ("size", o.size.is_some()),
+            ("color", o.color.is_some()),
+            ("font", o.font.is_some()),
+            ("box", o.boxed.is_some()),
+            ("outline", o.outline.is_some()),
+            ("align", o.align.is_some()),
+        ];
+        check_time(at("fade_in"), o.fade_in, &mut problems);
+        check_time(at("fade_out"), o.fade_out, &mut problems);
+        let (fade_in, fade_out) = (o.fade_in.and_then(|f| Ramp::whole(f.0)), o.fade_out.and_then(|f| Ramp::whole(f.0)));
+        if o.end.0 > o.start.0 {
+            problems.extend(fade_problems(&at(""), "the overlay", o.end.0 - o.start.0, fade_in, fade_out));
+        }
         let kinds = usize::from(o.image.is_some()) + usize::from(o.text.is_some()) + usize::from(o.video.is_some());
         if kinds != 1 {
             problems.push(Problem::new(at(""), "needs exactly one of \"image\", \"text\" or \"video\""));
@@ -781,7 +1113,34 @@ pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, Timeli
                     problems.push(Problem::new(at("font"), "is not a font family name"));
                 }
             }
-            OverlayKind::Text { text: text.clone(), size, color, font: o.font.clone(), boxed: o.boxed.unwrap_or(false) }
+            let boxed = match &o.boxed {
+                None | Some(BoxSetting::On(false)) => None,
+                Some(BoxSetting::On(true)) => Some(TextBox::translucent()),
+                Some(BoxSetting::Styled(b)) => {
+                    let color = b.color.clone().unwrap_or_else(|| "black".to_owned());
+                    if !is_valid_color(&color) {
+                        problems.push(Problem::new(at("box.color"), format!("{color:?} is not a colour name, #rrggbb or #rrggbbaa")));
+                    }
+                    let padding = b.padding.unwrap_or(0);
+                    if padding > 1000 {
+                        problems.push(Problem::new(at("box.padding"), format!("{padding} is outside 0..1000 pixels")));
+                    }
+                    Some(TextBox { color, padding })
+                }
+            };
+            let outline = o.outline.as_ref().map(|l| {
+                let color = l.color.clone().unwrap_or_else(|| "black".to_owned());
+                if !is_valid_color(&color) {
+                    problems.push(Problem::new(at("outline.color"), format!("{color:?} is not a colour name, #rrggbb or #rrggbbaa")));
+                }
+                let width = l.width.unwrap_or(2);
+                if !(1..=100).contains(&width) {
+                    problems.push(Problem::new(at("outline.width"), format!("{width} is outside 1..100 pixels")));
+                }
+                Outline { color, width }
+            });
+            let style = TextStyle { boxed, outline, align: o.align.unwrap_or_default() };
+            OverlayKind::Text { text: text.clone(), size, color, font: o.font.clone(), style }
         } else {
             for (name, set) in text_only {
                 if set {
@@ -807,6 +1166,8 @@ pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, Timeli
             width: o.width,
             height: o.height,
             opacity,
+            fade_in,
+            fade_out,
         });
     }
 
@@ -824,13 +1185,21 @@ pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, Timeli
         }
         let volume = a.volume.unwrap_or(1.0);
         check_volume(&at("volume"), volume, &mut problems);
-        audio.push(AudioTrack {
+        check_time(at("fade_in"), a.fade_in, &mut problems);
+        check_time(at("fade_out"), a.fade_out, &mut problems);
+        let track = AudioTrack {
             source: source(&a.source),
             in_s: a.in_.map_or(0.0, Time::seconds),
             out_s: a.out.map(Time::seconds),
             start: a.start.map_or(0.0, Time::seconds),
             volume,
-        });
+            fade_in: a.fade_in.and_then(|f| Ramp::whole(f.0)),
+            fade_out: a.fade_out.and_then(|f| Ramp::whole(f.0)),
+        };
+        if let Some(out) = track.out_s.filter(|out| *out > track.in_s) {
+            problems.extend(fade_problems(&format!("audio[{i}]"), "the audio item", out - track.in_s, track.fade_in, track.fade_out));
+        }
+        audio.push(track);
     }
 
     if problems.is_empty() {
@@ -852,6 +1221,89 @@ fn check_volume(path: &str, volume: f64, problems: &mut Vec<Problem>) {
     if !(0.0..=100.0).contains(&volume) {
         problems.push(Problem::new(path, format!("{volume} is outside 0..100")));
     }
+}
+
+/// The slowest and fastest clip speeds (timeline 1.1).
+pub const MIN_SPEED: f64 = 0.25;
+pub const MAX_SPEED: f64 = 4.0;
+
+/// Lengths within this of each other count as equal (a transition as long as its clip).
+const LENGTH_TOLERANCE: f64 = 1e-6;
+
+/// The rules that need the main track's lengths: fades no longer than their clip, a
+/// transition no longer than either clip it joins, the transitions on both sides of a clip
+/// not overlapping. `lengths[i]` is item `i`'s length in output seconds when known; a rule
+/// about clip `j` is checked only when `check(j)` says so (the timeline's own checks take
+/// clips with an out-point, the media checks those whose end comes from the source).
+pub(crate) fn length_problems(items: &[Item], lengths: &[Option<f64>], check: impl Fn(usize) -> bool) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let s = crate::validate::fmt_s;
+    let transition = |j: Option<usize>| match j.and_then(|j| items.get(j)) {
+        Some(Item::Transition(t)) => t.duration,
+        _ => 0.0,
+    };
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Item::Clip(c) => {
+                let Some(len) = lengths.get(i).copied().flatten().filter(|_| check(i)) else { continue };
+                problems.extend(fade_problems(&format!("video[{i}]"), "the clip", len, c.fade_in, c.fade_out));
+                let (before, after) = (transition(i.checked_sub(1)), transition(Some(i + 1)));
+                if before > 0.0
+                    && after > 0.0
+                    && before <= len + LENGTH_TOLERANCE
+                    && after <= len + LENGTH_TOLERANCE
+                    && before + after > len + LENGTH_TOLERANCE
+                {
+                    problems.push(Problem::new(
+                        format!("video[{i}]"),
+                        format!(
+                            "the transitions before and after it ({} s + {} s) are longer than the clip ({} s), so they would overlap; shorten one",
+                            s(before),
+                            s(after),
+                            s(len)
+                        ),
+                    ));
+                }
+            }
+            Item::Transition(t) => {
+                for j in [i.checked_sub(1), Some(i + 1)].into_iter().flatten() {
+                    let Some(Item::Clip(_)) = items.get(j) else { continue };
+                    let Some(len) = lengths.get(j).copied().flatten().filter(|_| check(j)) else { continue };
+                    if t.duration > len + LENGTH_TOLERANCE {
+                        problems.push(Problem::new(
+                            format!("video[{i}].duration"),
+                            format!(
+                                "{} s is longer than video[{j}] ({} s); a transition cannot last longer than a clip it joins",
+                                s(t.duration),
+                                s(len)
+                            ),
+                        ));
+                    }
+                }
+            }
+            Item::Gap(_) => {}
+        }
+    }
+    problems
+}
+
+/// Fades longer than their item, alone or together, at `{at}.fade_in` / `{at}.fade_out`.
+pub(crate) fn fade_problems(at: &str, what: &str, length: f64, fade_in: Option<Ramp>, fade_out: Option<Ramp>) -> Vec<Problem> {
+    let s = crate::validate::fmt_s;
+    let mut problems = Vec::new();
+    let (a, b) = (fade_in.map_or(0.0, |f| f.length), fade_out.map_or(0.0, |f| f.length));
+    for (name, d) in [("fade_in", a), ("fade_out", b)] {
+        if d > length + LENGTH_TOLERANCE {
+            problems.push(Problem::new(format!("{at}.{name}"), format!("{} s is longer than {what} ({} s)", s(d), s(length))));
+        }
+    }
+    if a <= length + LENGTH_TOLERANCE && b <= length + LENGTH_TOLERANCE && a + b > length + LENGTH_TOLERANCE {
+        problems.push(Problem::new(
+            format!("{at}.fade_out"),
+            format!("fade_in {} s and fade_out {} s together are longer than {what} ({} s)", s(a), s(b), s(length)),
+        ));
+    }
+    problems
 }
 
 /// `"192k"`, `"1.5M"`, `"128000"`.

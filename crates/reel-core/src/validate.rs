@@ -134,6 +134,37 @@ pub fn check_media(timeline: &Timeline, media: &MediaMap) -> Vec<Problem> {
     for (i, a) in timeline.audio.iter().enumerate() {
         range(&format!("audio[{i}]"), &a.source, a.in_s, a.out_s, &mut problems);
     }
+    // The length rules of timeline 1.1 for items whose end comes from their source (the
+    // others were checked when the timeline was read).
+    let source_end = |source: &SourceRef| {
+        usable.get(source.path.as_str()).and_then(|info| info.video().and_then(|v| v.duration).or_else(|| info.best_duration()))
+    };
+    let lengths: Vec<Option<f64>> = timeline
+        .items
+        .iter()
+        .map(|item| match item {
+            Item::Clip(c) => c.out_s.or_else(|| source_end(&c.source)).map(|out| c.length(out)),
+            Item::Gap(g) => Some(g.duration),
+            Item::Transition(_) => None,
+        })
+        .collect();
+    let from_source = |j: usize| matches!(&timeline.items[j], Item::Clip(c) if c.out_s.is_none());
+    problems.extend(crate::timeline::length_problems(&timeline.items, &lengths, from_source));
+    for (i, a) in timeline.audio.iter().enumerate() {
+        let end =
+            usable.get(a.source.path.as_str()).and_then(|info| info.audio().and_then(|s| s.duration).or_else(|| info.best_duration()));
+        if let (None, Some(end)) = (a.out_s, end) {
+            if end > a.in_s {
+                problems.extend(crate::timeline::fade_problems(
+                    &format!("audio[{i}]"),
+                    "the audio item",
+                    end - a.in_s,
+                    a.fade_in,
+                    a.fade_out,
+                ));
+            }
+        }
+    }
     problems
 }
 

@@ -20,6 +20,8 @@ fn any_json() -> impl Strategy<Value = Value> {
             Just("center".to_owned()),
             Just("30000/1001".to_owned()),
             Just("N/A".to_owned()),
+            Just("crossfade".to_owned()),
+            Just("dip".to_owned()),
         ]
         .prop_map(Value::String),
     ];
@@ -38,6 +40,7 @@ fn field_name() -> impl Strategy<Value = String> {
             "reel", "output", "video", "overlays", "audio", "source", "gap", "in", "out", "volume", "color", "image",
             "text", "start", "end", "x", "y", "width", "height", "opacity", "size", "font", "box", "fps", "encoder",
             "preset", "video_codec", "quality", "audio_bitrate", "audio_sample_rate", "audio_channels", "frame_accurate",
+            "speed", "fade_in", "fade_out", "transition", "duration", "outline", "align", "padding",
         ])
         .prop_map(str::to_owned),
         1 => "[a-z_]{1,8}",

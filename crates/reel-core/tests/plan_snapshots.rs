@@ -297,3 +297,46 @@ fn ntsc_rate_30000_1001() {
     assert!((p.duration - 2.002).abs() < 1e-9, "{}", p.duration);
     insta::assert_snapshot!(render(&p));
 }
+
+#[test]
+fn timeline_1_1_effects_refuse_copy_and_say_why() {
+    // Keyframe cuts of same-format sources, which copy would take, with 1.1 effects.
+    let p = plan_of(
+        r##"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},
+        "video":[{"source":"a.mp4","in":2,"out":5,"fade_in":0.5},{"transition":"crossfade","duration":1},
+                 {"source":"b.mp4","in":1,"out":3,"speed":2},{"source":"a.mp4","in":6,"out":8,"fade_out":1}]}"##,
+    );
+    assert_eq!(p.strategy, Strategy::SinglePass);
+    let explained = p.explanation();
+    for reason in [
+        "video[0].fade_in (0.5 s) must be rendered",
+        "video[1] is a crossfade transition, which must be rendered",
+        "video[2] (b.mp4) plays at speed 2, which must be rendered",
+        "video[3].fade_out (1.0 s) must be rendered",
+    ] {
+        assert!(explained.contains(reason), "{reason:?} in:\n{explained}");
+    }
+    // 3 s + 1 s at twice the speed + 2 s, less the 1 s overlap.
+    assert!((p.duration - 5.0).abs() < 1e-9, "{}", p.duration);
+}
+
+#[test]
+fn timeline_1_1_crossfade_dip_fades_speed_and_styled_text() {
+    let p = plan_of(
+        r##"{"reel":1,"output":{"width":640,"height":360,"fps":30},
+        "video":[{"source":"a.mp4","in":1,"out":3.01,"fade_in":0.5},{"transition":"crossfade","duration":0.5},
+                 {"source":"b.mp4","in":2,"out":6,"speed":2},{"transition":"dip","duration":0.6},
+                 {"source":"hd720.mp4","in":0,"out":2,"speed":0.5,"fade_out":1}],
+        "overlays":[{"text":"Line one\nand two","start":0.5,"end":3,"x":"center","y":300,"size":32,
+                     "box":{"color":"#101010cc","padding":8},"outline":{"color":"white","width":2},"fade_in":0.4},
+                    {"image":"logo.png","start":1,"end":2,"fade_out":0.5}],
+        "audio":[{"source":"music.mp3","start":0,"fade_in":1,"fade_out":2,"out":5}]}"##,
+    );
+    assert_eq!(p.strategy, Strategy::SinglePass);
+    // 2.01 + 2 - 0.5 + 4 - 0.6 s.
+    assert!((p.duration - 6.933_333_333_333_334).abs() < 1e-9, "{}", p.duration);
+    // Without measured widths the aligned text is drawn left-aligned, and says so (it has
+    // no `align` here, so nothing is said).
+    assert!(!p.warnings.iter().any(|w| w.contains("align")), "{:?}", p.warnings);
+    insta::assert_snapshot!(render(&p));
+}

@@ -155,3 +155,84 @@ fn many_short_clips_are_merged_into_segments_of_bounded_size() {
     assert_eq!(pieces, 5);
     assert!(p.job("audio").unwrap().depends_on.len() == 5);
 }
+
+const EFFECTS: &str = r#"{"reel":1,"output":{"width":640,"height":360,"fps":30},
+    "video":[{"source":"a.mp4","in":0,"out":10},{"source":"b.mp4","in":0,"out":10}]}"#;
+
+/// The segments whose key differs from `base`'s at the same frames, and those `base` does
+/// not have at all.
+fn differing(base: &[(u64, u64, String)], other: &[(u64, u64, String)]) -> BTreeSet<(u64, u64)> {
+    let before: BTreeMap<(u64, u64), &String> = base.iter().map(|(a, n, k)| ((*a, *n), k)).collect();
+    other.iter().filter(|(a, n, k)| before.get(&(*a, *n)) != Some(&k)).map(|(a, n, _)| (*a, *n)).collect()
+}
+
+#[test]
+fn a_fade_is_its_own_segment_and_leaves_the_others_cached() {
+    let base = segments(&plan_segments(EFFECTS, &BTreeSet::new()));
+    assert_eq!(
+        base.iter().map(|(a, n, _)| (*a, *n)).collect::<Vec<_>>(),
+        [(0, 120), (120, 120), (240, 60), (300, 120), (420, 120), (540, 60)]
+    );
+    // A 0.5 s fade out at the end of a.mp4 (frames 285..300): one new segment holds exactly
+    // those frames, the chunk it was cut from is shorter, every other segment is unchanged.
+    let faded = segments(&plan_segments(
+        &EFFECTS.replace(r#""out":10},{"source":"b"#, r#""out":10,"fade_out":0.5},{"source":"b"#),
+        &BTreeSet::new(),
+    ));
+    assert_eq!(differing(&base, &faded), BTreeSet::from([(240, 45), (285, 15)]));
+    // A fade shorter than the merge length is not merged into its neighbours.
+    let short = segments(&plan_segments(
+        &EFFECTS.replace(r#""in":0,"out":10},{"source":"b"#, r#""in":0,"out":10,"fade_in":0.2},{"source":"b"#),
+        &BTreeSet::new(),
+    ));
+    assert_eq!(differing(&base, &short), BTreeSet::from([(0, 6), (6, 114)]));
+}
+
+#[test]
+fn a_transition_is_cut_out_and_a_segment_inside_it_keeps_its_weights() {
+    // A 5 s crossfade is longer than a 4 s chunk: the overlap (frames 150..300) is its own
+    // stretch, cut inside; each part blends with the whole transition's weights.
+    let json = EFFECTS.replace(r#"{"source":"b.mp4""#, r#"{"transition":"crossfade","duration":5},{"source":"b.mp4""#);
+    let p = plan_segments(&json, &BTreeSet::new());
+    let cuts: Vec<(u64, u64)> = segments(&p).iter().map(|(a, n, _)| (*a, *n)).collect();
+    assert_eq!(cuts, [(0, 120), (120, 30), (150, 120), (270, 30), (300, 120), (420, 30)], "{}", p.explanation());
+    assert!((p.duration - 15.0).abs() < 1e-9);
+    let job = |first: u64| p.job(&p.stretches.iter().find(|s| s.first_frame == first).unwrap().job).unwrap().command.to_args().join(" ");
+    // The part from frame 150 starts the blend (w from 0 over 5 s), the part from frame 270
+    // starts 4 s into it; both read a.mp4 and b.mp4 at the times the whole timeline does.
+    let first = job(150);
+    assert!(first.contains(r"clip((T-0)/5\,0\,1)"), "{first}");
+    assert!(first.contains("-ss 5 -t 4 -i file:/media/a.mp4") && first.contains("-t 4 -i file:/media/b.mp4"), "{first}");
+    let later = job(270);
+    assert!(later.contains(r"clip((T+4)/5\,0\,1)"), "w = (t + 4) / 5 from the part's start: {later}");
+    assert!(later.contains("-ss 9 -t 1 -i file:/media/a.mp4") && later.contains("-ss 4 -t 1 -i file:/media/b.mp4"), "{later}");
+    // Outside the transition, nothing blends.
+    assert!(!job(0).contains("maskedmerge") && !job(300).contains("maskedmerge"));
+}
+
+#[test]
+fn a_speed_change_touches_only_its_clip() {
+    let base = segments(&plan_segments(EFFECTS, &BTreeSet::new()));
+    let fast = segments(&plan_segments(&EFFECTS.replace(r#""in":0,"out":10}]"#, r#""in":0,"out":10,"speed":2}]"#), &BTreeSet::new()));
+    // b.mp4 now lasts 5 s (frames 300..450): its segments change, a.mp4's do not.
+    let changed = differing(&base, &fast);
+    assert!(changed.iter().all(|(a, _)| *a >= 300), "{changed:?}");
+    assert_eq!(fast.iter().filter(|(a, _, _)| *a >= 300).map(|(a, n, _)| (*a, *n)).collect::<Vec<_>>(), [(300, 120), (420, 30)]);
+}
+
+#[test]
+fn the_layout_names_the_frames_each_effect_touches() {
+    // What another strategy (a smart render) must re-encode rather than copy.
+    let json = r#"{"reel":1,"output":{"width":640,"height":360,"fps":30},
+        "video":[{"source":"a.mp4","in":0,"out":4,"fade_in":0.5},{"transition":"dip","duration":1},
+                 {"source":"b.mp4","in":0,"out":4,"speed":2}],
+        "overlays":[{"text":"hi","start":0,"end":1,"fade_out":0.2}]}"#;
+    let timeline = parse(json, "/media").unwrap();
+    let layout = reel_core::plan::Layout::new(&timeline, &media(), &timeline.output).unwrap();
+    let effects: Vec<(u64, u64, String)> = layout.effects(&timeline).into_iter().map(|e| (e.first, e.end, e.what)).collect();
+    let effects: Vec<(u64, u64, &str)> = effects.iter().map(|(a, b, w)| (*a, *b, w.as_str())).collect();
+    assert_eq!(
+        effects,
+        [(0, 15, "video[0].fade_in"), (90, 120, "video[1] (dip)"), (90, 150, "video[2] (speed 2)"), (24, 30, "overlays[0].fade_out")]
+    );
+}

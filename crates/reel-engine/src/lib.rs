@@ -19,6 +19,7 @@ pub mod probe;
 pub mod process;
 pub mod run;
 pub mod settings;
+pub mod text;
 pub mod trial;
 pub mod usage;
 pub mod verify;

@@ -10,6 +10,11 @@
 //!
 //! Audio: silence except a 40 ms tone burst starting at every whole source second `n`,
 //! at 500 + 100·(n mod 10) Hz, so an export's audio can be mapped back to source time.
+//!
+//! For measuring levels (fades, blends): clips whose top half is another flat grey
+//! ([`ClipSpec::top`]), and clips whose sound is one continuous tone ([`ClipSpec::tone`]),
+//! with readers for a region's mean grey ([`region_luma`]), a tone's amplitude over time
+//! ([`tone_levels`]) and the pitch of the sound ([`frequency`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -80,16 +85,32 @@ pub struct ClipSpec {
     pub rotation: Option<i32>,
     /// Irregular frame spacing.
     pub vfr: bool,
+    /// Grey level (0-255, full range) of the flat top half; 128 by default.
+    pub top: u8,
+    /// A continuous sine of this frequency (Hz, amplitude 0.5) instead of the second beeps.
+    pub tone: Option<u32>,
 }
 
 impl ClipSpec {
     pub fn new(id: u8, width: u32, height: u32, fps: u32, duration: f64) -> Self {
-        Self { id, width, height, fps: (fps, 1), duration, gop: fps, audio: Some((48_000, 2)), rotation: None, vfr: false }
+        Self {
+            id,
+            width,
+            height,
+            fps: (fps, 1),
+            duration,
+            gop: fps,
+            audio: Some((48_000, 2)),
+            rotation: None,
+            vfr: false,
+            top: 128,
+            tone: None,
+        }
     }
 
     fn name(&self) -> String {
         format!(
-            "clip2-{}-{}x{}-{}_{}-{}-g{}-{}-{}{}.mp4",
+            "clip2-{}-{}x{}-{}_{}-{}-g{}-{}-{}{}{}{}.mp4",
             self.id,
             self.width,
             self.height,
@@ -100,7 +121,9 @@ impl ClipSpec {
             self.audio.map_or("na".to_owned(), |(r, c)| format!("{r}x{c}")),
             // "m": rotated by the display matrix (older fixtures only had a `rotate` tag).
             self.rotation.map_or_else(|| "0".to_owned(), |r| format!("m{r}")),
-            if self.vfr { "-vfr" } else { "" }
+            if self.vfr { "-vfr" } else { "" },
+            if self.top == 128 { String::new() } else { format!("-top{}", self.top) },
+            self.tone.map_or(String::new(), |f| format!("-tone{f}"))
         )
     }
 }
@@ -122,10 +145,11 @@ pub fn clip(spec: &ClipSpec) -> PathBuf {
         let code = format!("N+65536*{}+16777216*(255-mod(N,256))", spec.id);
         let rate = format!("{}/{}", spec.fps.0, spec.fps.1);
         let mut video = format!(
-            "nullsrc=s=8x4:r={rate}:d={d},geq=lum='if(mod(floor(({code})/pow(2,X+8*Y)),2),235,16)':cb=128:cr=128,scale={dw}:{hb}:flags=neighbor,pad={dw}:{dh}:0:{ht}:color=0x808080{turn_back}",
+            "nullsrc=s=8x4:r={rate}:d={d},geq=lum='if(mod(floor(({code})/pow(2,X+8*Y)),2),235,16)':cb=128:cr=128,scale={dw}:{hb}:flags=neighbor,pad={dw}:{dh}:0:{ht}:color=0x{g:02x}{g:02x}{g:02x}{turn_back}",
             d = spec.duration,
             hb = dh - dh / 2,
             ht = dh / 2,
+            g = spec.top,
         );
         if (w, h) == (spec.width, spec.height) {
             video.push_str(",setsar=1,format=yuv420p");
@@ -144,7 +168,11 @@ pub fn clip(spec: &ClipSpec) -> PathBuf {
                 "lavfi".into(),
                 "-i".into(),
                 format!(
-                    "aevalsrc='if(lt(mod(t,1),0.04),0.5*sin(2*PI*(500+100*mod(floor(t),10))*t),0)':s={rate}:c={}:d={}",
+                    "aevalsrc='{}':s={rate}:c={}:d={}",
+                    spec.tone.map_or_else(
+                        || "if(lt(mod(t,1),0.04),0.5*sin(2*PI*(500+100*mod(floor(t),10))*t),0)".to_owned(),
+                        |f| format!("0.5*sin(2*PI*{f}*t)")
+                    ),
                     if channels == 1 { "mono" } else { "stereo" },
                     spec.duration
                 ),
@@ -266,6 +294,14 @@ pub enum Fixture {
     /// Coded 320x180 with a display matrix turning it 90° clockwise: shown as 180x320
     /// (portrait), 30 fps, 3 s, id 18, keyframe every second.
     Rotated90,
+    /// 160x90, 30 fps, 5 s, id 20, keyframe every second, beeps; top half grey 220.
+    Bright,
+    /// As `Bright` with id 21 and the top half grey 40.
+    Dark,
+    /// 160x90, 30 fps, 6 s, id 22, keyframe every second; a continuous 1000 Hz tone.
+    Tone,
+    /// As `Tone` with id 23 and a 600 Hz tone.
+    LowTone,
 }
 
 pub fn spec(f: Fixture) -> ClipSpec {
@@ -280,6 +316,10 @@ pub fn spec(f: Fixture) -> ClipSpec {
         Fixture::Small30 => ClipSpec::new(1, 320, 180, 30, 6.0),
         Fixture::Small30B => ClipSpec::new(2, 320, 180, 30, 6.0),
         Fixture::Rotated90 => ClipSpec { rotation: Some(90), ..ClipSpec::new(18, 320, 180, 30, 3.0) },
+        Fixture::Bright => ClipSpec { top: 220, ..ClipSpec::new(20, 160, 90, 30, 5.0) },
+        Fixture::Dark => ClipSpec { top: 40, ..ClipSpec::new(21, 160, 90, 30, 5.0) },
+        Fixture::Tone => ClipSpec { tone: Some(1000), ..ClipSpec::new(22, 160, 90, 30, 6.0) },
+        Fixture::LowTone => ClipSpec { tone: Some(600), ..ClipSpec::new(23, 160, 90, 30, 6.0) },
     }
 }
 
@@ -420,6 +460,71 @@ pub fn beeps(path: &Path) -> Vec<Beep> {
         }
     }
     found
+}
+
+/// The first channel of the first audio stream, decoded as 48 kHz samples.
+pub fn audio_samples(path: &Path) -> Vec<f32> {
+    let out = Command::new(ffmpeg_path())
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0:a:0", "-af", "pan=mono|c0=c0", "-ar", "48000", "-f", "f32le", "-"])
+        .output()
+        .expect("run ffmpeg");
+    assert!(out.status.success(), "decoding audio of {} failed", path.display());
+    out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+/// Seconds of decoded audio in the first audio stream.
+pub fn audio_duration(path: &Path) -> f64 {
+    audio_samples(path).len() as f64 / 48_000.0
+}
+
+/// The amplitude of a `freq` Hz sine in each `window`-second stretch of the audio (from 0,
+/// back to back), by the Goertzel algorithm: a sine of amplitude `a` at that frequency reads
+/// `a`, other frequencies about 0 (windows of whole periods of both tones read cleanly).
+pub fn tone_levels(path: &Path, freq: f64, window: f64) -> Vec<f64> {
+    let samples = audio_samples(path);
+    let n = (window * 48_000.0).round() as usize;
+    let w = 2.0 * std::f64::consts::PI * freq / 48_000.0;
+    let coeff = 2.0 * w.cos();
+    samples
+        .chunks_exact(n)
+        .map(|chunk| {
+            let (mut s1, mut s2) = (0.0_f64, 0.0_f64);
+            for x in chunk {
+                let s0 = f64::from(*x) + coeff * s1 - s2;
+                s2 = s1;
+                s1 = s0;
+            }
+            let power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+            2.0 * power.max(0.0).sqrt() / n as f64
+        })
+        .collect()
+}
+
+/// The frequency of the sound between `from` and `to` seconds, from its zero crossings.
+pub fn frequency(path: &Path, from: f64, to: f64) -> f64 {
+    let samples = audio_samples(path);
+    let (a, b) = (((from * 48_000.0) as usize).min(samples.len()), ((to * 48_000.0) as usize).min(samples.len()));
+    let part = &samples[a..b];
+    let crossings = part.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count() as f64;
+    crossings / 2.0 / (part.len() as f64 / 48_000.0)
+}
+
+/// Frame `index` of the first video stream at its own size, as RGB bytes: (width, height,
+/// pixels).
+pub fn frame_rgb(path: &Path, index: usize) -> (u32, u32, Vec<u8>) {
+    let (w, h) = size_of(path);
+    let out = Command::new(ffmpeg_path())
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0:v:0", "-fps_mode", "passthrough", "-vf", &format!("select=eq(n\\,{index})"), "-frames:v", "1"])
+        .args(["-pix_fmt", "rgb24", "-f", "rawvideo", "-"])
+        .output()
+        .expect("run ffmpeg");
+    assert!(out.status.success(), "decoding frame {index} of {} failed: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout.len(), (w * h * 3) as usize, "one {w}x{h} RGB frame");
+    (w, h, out.stdout)
 }
 
 /// ffprobe's format and streams as JSON.

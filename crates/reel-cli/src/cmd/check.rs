@@ -73,7 +73,8 @@ fn summary(clips: usize, plan: &Plan) -> String {
 /// Clips and gaps on the main track.
 fn counts(timeline: &Timeline) -> (usize, usize) {
     let clips = timeline.items.iter().filter(|i| matches!(i, Item::Clip(_))).count();
-    (clips, timeline.items.len() - clips)
+    let gaps = timeline.items.iter().filter(|i| matches!(i, Item::Gap(_))).count();
+    (clips, gaps)
 }
 
 /// The problems behind an error at their JSON paths: the timeline's, or the planner's one.

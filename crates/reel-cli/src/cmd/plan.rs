@@ -31,6 +31,7 @@ pub(crate) fn make_plan(
     if let Some(problem) = report.problem_for(has_text) {
         return Err(Error::FfmpegUnusable(problem));
     }
+    let widths = reel_engine::text::measure(tools, timeline)?;
     let options = PlanOptions {
         strategy,
         cores: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
@@ -38,6 +39,7 @@ pub(crate) fn make_plan(
         cache: cache.map(|c| c as &dyn SegmentCache),
         // Room for the program's own path.
         command_limit: Some(reel_engine::run::command_line_limit().saturating_sub(tools.ffmpeg.as_os_str().len() + 1)),
+        text_widths: Some(&widths),
     };
     Ok(reel_core::plan::plan_with(timeline, media, settings, &report.capabilities(), &options)?)
 }

@@ -85,15 +85,30 @@ def main():
     sound = timeline("sound", track("Video", clip("A", A(), 0, 60)), track("Audio", gap(15), clip("B sound", B(), 30, 60)))
     otio.adapters.write_to_file(sound, str(out / "sound.otio"))
 
-    # What reel cannot render: a dissolve, a speed change, a marker. They are reported; the
-    # export is the two clips back to back (a transition takes no time in OTIO).
+    # What reel cannot render: a dissolve without media before B's start (no handle), a
+    # freeze frame, a marker. They are reported; the export is the two clips back to back
+    # (a transition takes no time in OTIO).
     first = clip("A", A(), 0, 30)
-    first.effects.append(otio.schema.LinearTimeWarp(name="double speed", time_scalar=2.0))
+    first.effects.append(otio.schema.FreezeFrame(name="hold"))
     first.markers.append(otio.schema.Marker(name="check this", marked_range=TR(RT(10, 30), RT(0, 30))))
     dissolve = otio.schema.Transition(name="Dissolve", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
                                       in_offset=RT(5, 30), out_offset=RT(5, 30))
     otio.adapters.write_to_file(timeline("unrendered", track("Video", first, dissolve, clip("B", B(), 0, 30))),
                                 str(out / "unrendered.otio"))
+
+    # What timeline 1.1 renders: A 0.5-1.5 s at double speed (1 s of track playing A 0.5-2.5),
+    # a 0.4 s dissolve centred on the cut into B 1.0-3.0 s, and a 0.4 s dissolve from B to
+    # half a second of gap (a fade to black).
+    fast = clip("A", A(), 15, 30)
+    fast.effects.append(otio.schema.LinearTimeWarp(name="double speed", time_scalar=2.0))
+    mix = otio.schema.Transition(name="Mix", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                                 in_offset=RT(6, 30), out_offset=RT(6, 30))
+    out_to_black = otio.schema.Transition(name="To black", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                                          in_offset=RT(6, 30), out_offset=RT(6, 30))
+    otio.adapters.write_to_file(
+        timeline("effects", track("Video", fast, mix, clip("B", B(), 30, 60), out_to_black, gap(15))),
+        str(out / "effects.otio"),
+    )
 
     # A clip whose media the editor lost.
     lost = clip("Interview", otio.schema.MissingReference(name="A001_C002.mov"), 0, 30)

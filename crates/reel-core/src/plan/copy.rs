@@ -98,11 +98,23 @@ pub(super) fn check(ctx: &Context<'_>) -> Verdict {
                 no.push(format!("video[{i}] is a gap, which must be rendered"));
                 continue;
             }
+            Item::Transition(t) => {
+                no.push(format!("video[{i}] is a {} transition, which must be rendered", t.kind.as_str()));
+                continue;
+            }
             Item::Clip(c) => c,
         };
         let Ok(info) = media_of(media, &clip.source.path) else { continue };
         let Some(video) = info.video() else { continue };
         let name = &clip.source.written;
+        if (clip.speed - 1.0).abs() > f64::EPSILON {
+            no.push(format!("video[{i}] ({name}) plays at speed {}, which must be rendered", clip.speed));
+        }
+        for (what, fade) in [("fade_in", clip.fade_in), ("fade_out", clip.fade_out)] {
+            if let Some(f) = fade {
+                no.push(format!("video[{i}].{what} ({} s) must be rendered", fmt_s(f.length)));
+            }
+        }
         if video.codec.as_deref() != Some(codec.as_str()) {
             no.push(format!(
                 "video[{i}] ({name}) is {}, the output is {}",
@@ -158,7 +170,8 @@ pub(super) fn check(ctx: &Context<'_>) -> Verdict {
                 }
             }
         }
-        if let Err(why) = piece(info, span.in_s, span.out_s, loose) {
+        // The clip's own range (a span leaves out the clip's share of its transitions).
+        if let Err(why) = piece(info, clip.in_s, clip.in_s + clip.speed * span.length, loose) {
             no.push(format!("video[{i}].{why}"));
         }
     }
@@ -187,7 +200,7 @@ pub(super) fn plan(ctx: &Context<'_>, decisions: Vec<Decision>) -> Plan {
     // pre-roll packets move the start of every piece (the output started 82 ms late).
     let video_id = timeline.items.iter().find_map(|i| match i {
         Item::Clip(c) => media_of(media, &c.source.path).ok().and_then(MediaInfo::video).and_then(|v| v.id),
-        Item::Gap(_) => None,
+        Item::Gap(_) | Item::Transition(_) => None,
     });
     let mut list = format!("ffconcat version 1.0\nstream\nexact_stream_id {}\n", video_id.unwrap_or(1));
     // The timeline as copy really plays it (pieces may be wider with frame_accurate false),

@@ -28,19 +28,47 @@ pub struct Layout {
     pub warnings: Vec<String>,
 }
 
-/// One main-track item on the output grids.
+/// One main-track item on the output grids: the stretch of output only it decides.
+///
+/// Spans follow each other without overlapping. A gap's span is the gap; a transition's is
+/// the overlap of the clips it joins (`[T, T + D)`); a clip's is what is left of it between
+/// its neighbouring transitions (all of it when it has none).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Span {
-    /// Output time where the item starts (sum of the items before it).
+    /// Output time where the span starts.
     pub start: f64,
     pub duration: f64,
-    /// Source in/out for clips (out resolved from the source's duration); 0/duration for gaps.
+    /// Clips: the source times shown at the span's start and end (out resolved from the
+    /// source's duration); 0/duration for gaps and transitions.
     pub in_s: f64,
     pub out_s: f64,
     pub first_frame: u64,
     pub frames: u64,
     pub first_sample: u64,
     pub samples: u64,
+    /// Output time where the item itself starts: for a clip after a transition, where that
+    /// transition starts (`start` otherwise).
+    pub item_start: f64,
+    /// The item's whole length in output seconds (a clip's `(out - in) / speed`).
+    pub length: f64,
+}
+
+impl Span {
+    /// The first frame after the span.
+    pub fn end_frame(&self) -> u64 {
+        self.first_frame + self.frames
+    }
+}
+
+/// A run of output frames a timeline 1.1 effect draws: a fade, a transition's overlap, a
+/// clip at another speed. No source frame can be copied there, and the segments strategy
+/// gives it segments of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effect {
+    pub first: u64,
+    pub end: u64,
+    /// What it is, at its JSON path: `video[1] (crossfade)`, `video[0].fade_in`.
+    pub what: String,
 }
 
 /// The first output frame at or after `t` (with the 1 µs tolerance).
@@ -62,7 +90,7 @@ impl Layout {
         let mut warnings = Vec::new();
         let first_video: Option<&StreamInfo> = timeline.items.iter().find_map(|i| match i {
             Item::Clip(c) => media.get(&c.source.path).and_then(|m| m.as_ref().ok()).and_then(MediaInfo::video),
-            Item::Gap(_) => None,
+            Item::Gap(_) | Item::Transition(_) => None,
         });
         let need_source = |what: &str| PlanError::Invalid {
             path: format!("output.{what}"),
@@ -95,11 +123,12 @@ impl Layout {
         let sample_rate = settings.audio_sample_rate.unwrap_or(DEFAULT_SAMPLE_RATE);
         let channels = settings.audio_channels.unwrap_or(DEFAULT_CHANNELS);
 
-        let mut spans = Vec::with_capacity(timeline.items.len());
-        let mut start = 0.0_f64;
+        // Each item's source range and length: a clip's out-point resolved from its source.
+        let mut ranges = Vec::with_capacity(timeline.items.len());
         for (i, item) in timeline.items.iter().enumerate() {
-            let (in_s, out_s) = match item {
-                Item::Gap(g) => (0.0, g.duration),
+            ranges.push(match item {
+                Item::Gap(g) => (0.0, g.duration, g.duration),
+                Item::Transition(t) => (0.0, t.duration, t.duration),
                 Item::Clip(c) => {
                     let info = media_of(media, &c.source.path)?;
                     let out = match c.out_s {
@@ -111,12 +140,52 @@ impl Layout {
                             })?
                         }
                     };
-                    (c.in_s, out)
+                    (c.in_s, out, c.length(out))
                 }
+            });
+        }
+        let overlap = |j: Option<usize>| match j.and_then(|j| timeline.items.get(j)) {
+            Some(Item::Transition(t)) => t.duration,
+            _ => 0.0,
+        };
+        let mut spans = Vec::with_capacity(timeline.items.len());
+        // Where the next span starts: the items before it, less the transitions' overlaps.
+        let mut start = 0.0_f64;
+        for (i, item) in timeline.items.iter().enumerate() {
+            let (in_s, out_s, length) = ranges[i];
+            let span = match item {
+                Item::Clip(c) => {
+                    // A transition before it takes its first seconds, one after it its last.
+                    let (before, after) = (overlap(i.checked_sub(1)), overlap(Some(i + 1)));
+                    let duration = (length - before - after).max(0.0);
+                    Span {
+                        start,
+                        duration,
+                        in_s: in_s + c.speed * before,
+                        out_s: out_s - c.speed * after,
+                        first_frame: 0,
+                        frames: 0,
+                        first_sample: 0,
+                        samples: 0,
+                        item_start: start - before,
+                        length,
+                    }
+                }
+                Item::Gap(_) | Item::Transition(_) => Span {
+                    start,
+                    duration: length,
+                    in_s,
+                    out_s,
+                    first_frame: 0,
+                    frames: 0,
+                    first_sample: 0,
+                    samples: 0,
+                    item_start: start,
+                    length,
+                },
             };
-            let duration = out_s - in_s;
-            spans.push(Span { start, duration, in_s, out_s, first_frame: 0, frames: 0, first_sample: 0, samples: 0 });
-            start += duration;
+            start += span.duration;
+            spans.push(span);
         }
         let total = start;
         let frames = frame_at_or_after(total, fps);
@@ -133,25 +202,47 @@ impl Layout {
             span.frames = next_frame.saturating_sub(first_frame);
             span.first_sample = first_sample;
             span.samples = next_sample.saturating_sub(first_sample);
-            if span.frames == 0 {
-                // An item that covers no frame would make an empty export, or a join with
-                // nothing in it: refused here, so `reel check` and `reel export` agree.
-                let what = match &timeline.items[i] {
-                    Item::Clip(c) => {
-                        format!(" ({} from {} s to {} s)", c.source.written, fmt_s_to(span.in_s, 9), fmt_s_to(span.out_s, 9))
-                    }
-                    Item::Gap(_) => String::new(),
-                };
-                return Err(PlanError::Invalid {
-                    path: format!("video[{i}]"),
-                    message: format!(
-                        "lasts {} s{what}, which covers no output frame at {} fps (one frame is {} s); make it at least one frame long, or remove it",
-                        fmt_s_to(span.duration, 9),
-                        fmt_s(fps.as_f64()),
-                        fmt_s(fps.period())
-                    ),
-                });
+        }
+        for (i, item) in timeline.items.iter().enumerate() {
+            let next_to_transition =
+                [i.checked_sub(1), Some(i + 1)].into_iter().flatten().any(|j| matches!(timeline.items.get(j), Some(Item::Transition(_))));
+            if spans[i].frames > 0 || (matches!(item, Item::Clip(_)) && next_to_transition) {
+                continue;
             }
+            let span = &spans[i];
+            let what = match item {
+                Item::Transition(t) => {
+                    warnings.push(format!(
+                        "video[{i}] (a {} transition) lasts {:.4} s, shorter than one output frame; it shows no frame",
+                        t.kind.as_str(),
+                        span.duration
+                    ));
+                    continue;
+                }
+                Item::Clip(c) => format!(" ({} from {} s to {} s)", c.source.written, fmt_s_to(span.in_s, 9), fmt_s_to(span.out_s, 9)),
+                Item::Gap(_) => String::new(),
+            };
+            // A clip or gap that covers no frame would make an empty export, or a join with
+            // nothing in it: refused here, so `reel check` and `reel export` agree.
+            return Err(PlanError::Invalid {
+                path: format!("video[{i}]"),
+                message: format!(
+                    "lasts {} s{what}, which covers no output frame at {} fps (one frame is {} s); make it at least one frame long, or remove it",
+                    fmt_s_to(span.duration, 9),
+                    fmt_s(fps.as_f64()),
+                    fmt_s(fps.period())
+                ),
+            });
+        }
+        if frames == 0 {
+            return Err(PlanError::Invalid {
+                path: "video".to_owned(),
+                message: format!(
+                    "lasts {} s in all, less than one output frame at {} fps: nothing would be exported",
+                    fmt_s_to(total, 9),
+                    fmt_s(fps.as_f64())
+                ),
+            });
         }
         Ok(Self {
             width,
@@ -166,6 +257,45 @@ impl Layout {
             items: spans,
             warnings,
         })
+    }
+
+    /// The frames each fade, transition and speed change touches, in timeline order (empty
+    /// runs left out).
+    pub fn effects(&self, timeline: &Timeline) -> Vec<Effect> {
+        let frame = |t: f64| frame_at_or_after(t, self.fps).min(self.frames);
+        let mut out = Vec::new();
+        let mut add = |first: u64, end: u64, what: String| {
+            if end > first {
+                out.push(Effect { first, end, what });
+            }
+        };
+        for (i, (item, span)) in timeline.items.iter().zip(&self.items).enumerate() {
+            match item {
+                Item::Clip(c) => {
+                    let (first, end) = (frame(span.item_start), frame(span.item_start + span.length));
+                    if (c.speed - 1.0).abs() > f64::EPSILON {
+                        add(first, end, format!("video[{i}] (speed {})", c.speed));
+                    }
+                    if let Some(r) = c.fade_in {
+                        add(first, frame(span.item_start + r.remaining()), format!("video[{i}].fade_in"));
+                    }
+                    if let Some(r) = c.fade_out {
+                        add(frame(span.item_start + span.length - r.remaining()), end, format!("video[{i}].fade_out"));
+                    }
+                }
+                Item::Transition(t) => add(span.first_frame, span.end_frame(), format!("video[{i}] ({})", t.kind.as_str())),
+                Item::Gap(_) => {}
+            }
+        }
+        for (j, overlay) in timeline.overlays.iter().enumerate() {
+            if let Some(r) = overlay.fade_in {
+                add(frame(overlay.start), frame(overlay.start + r.remaining()), format!("overlays[{j}].fade_in"));
+            }
+            if let Some(r) = overlay.fade_out {
+                add(frame(overlay.end - r.remaining()), frame(overlay.end), format!("overlays[{j}].fade_out"));
+            }
+        }
+        out
     }
 
     /// The same grid at half the width and height (even sizes): the `draft` preset's

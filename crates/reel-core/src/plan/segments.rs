@@ -38,7 +38,7 @@ use super::strategy::{Context, Verdict};
 use super::{progress_args, Decision, How, Job, JobKind, LinkTarget, Plan, Strategy, Stretch, WorkFile, WorkLink, OUTPUT_NAME};
 use crate::args::{FfmpegCommand, Input, InputKind};
 use crate::filter::secs;
-use crate::timeline::{Clip, Dimension, FrameRateSetting, Gap, Item, OutputSettings, OverlayKind, Timeline};
+use crate::timeline::{Clip, Dimension, FrameRateSetting, Gap, Item, OutputSettings, OverlayKind, Ramp, Timeline, Transition};
 use crate::validate::MediaMap;
 use crate::Rational;
 use sha2::{Digest, Sha256};
@@ -183,11 +183,16 @@ impl Segmenter {
 }
 
 /// The segments' frame ranges: cut where items and overlays start and end, in chunks
-/// inside long items, short ones merged.
+/// inside long items, short ones merged; never merged across the frames where a fade, a
+/// transition or a speed change starts or ends, so the segments that show one hold nothing
+/// else and the others keep their cache entries when one is added, changed or removed.
 fn cut(timeline: &Timeline, layout: &Layout) -> Vec<(u64, u64)> {
     let total = layout.frames;
-    let chunk = ((CHUNK_SECONDS * layout.fps.as_f64()).round() as u64).max(1);
+    let fps = layout.fps;
+    let chunk = ((CHUNK_SECONDS * fps.as_f64()).round() as u64).max(1);
     let mut cuts = std::collections::BTreeSet::from([0, total]);
+    // Where an effect starts or ends: never merged across.
+    let hard: std::collections::BTreeSet<u64> = layout.effects(timeline).iter().flat_map(|e| [e.first, e.end]).collect();
     // Which item each frame range starts in, to bound the items per merged segment.
     let mut item_starts = Vec::new();
     for span in &layout.items {
@@ -196,25 +201,26 @@ fn cut(timeline: &Timeline, layout: &Layout) -> Vec<(u64, u64)> {
         }
         item_starts.push(span.first_frame);
         let mut k = span.first_frame;
-        while k < span.first_frame + span.frames {
+        while k < span.end_frame() {
             cuts.insert(k);
             k += chunk;
         }
     }
     for overlay in &timeline.overlays {
         for t in [overlay.start, overlay.end] {
-            cuts.insert(frame_at_or_after(t, layout.fps).min(total));
+            cuts.insert(frame_at_or_after(t, fps).min(total));
         }
     }
+    cuts.extend(hard.iter().copied());
     let bounds: Vec<u64> = cuts.into_iter().filter(|k| *k <= total).collect();
-    let merge = ((MERGE_SECONDS * layout.fps.as_f64()).round() as u64).max(1);
+    let merge = ((MERGE_SECONDS * fps.as_f64()).round() as u64).max(1);
     let mut out: Vec<(u64, u64)> = Vec::new();
     let mut open: Option<(u64, u64, usize)> = None;
     for pair in bounds.windows(2) {
         let (a, b) = (pair[0], pair[1]);
         let items = item_starts.iter().filter(|s| **s >= a && **s < b).count().max(1);
         open = match open {
-            Some((start, end, n)) if end - start < merge && n + items <= MAX_ITEMS => Some((start, b, n + items)),
+            Some((start, end, n)) if end - start < merge && n + items <= MAX_ITEMS && !hard.contains(&a) => Some((start, b, n + items)),
             Some(done) => {
                 out.push((done.0, done.1));
                 Some((a, b, items))
@@ -228,24 +234,61 @@ fn cut(timeline: &Timeline, layout: &Layout) -> Vec<(u64, u64)> {
     out
 }
 
+/// The frames item `i` shows: a gap's or a transition's span; a clip's span with its
+/// shares of the transitions on either side.
+fn shown(timeline: &Timeline, layout: &Layout, i: usize) -> (u64, u64) {
+    let span = &layout.items[i];
+    let transition = |j: Option<usize>| match j.and_then(|j| timeline.items.get(j)) {
+        Some(Item::Transition(_)) => j.map(|j| &layout.items[j]),
+        _ => None,
+    };
+    match timeline.items[i] {
+        Item::Clip(_) => (
+            transition(i.checked_sub(1)).map_or(span.first_frame, |t| t.first_frame),
+            transition(Some(i + 1)).map_or(span.end_frame(), super::layout::Span::end_frame),
+        ),
+        Item::Gap(_) | Item::Transition(_) => (span.first_frame, span.end_frame()),
+    }
+}
+
 /// The timeline as segment `first..end` sees it: the items and overlays it covers, cut to
-/// its frames and moved to start at its first frame, showing the same source frames.
+/// its frames and moved to start at its first frame, showing the same source frames with
+/// the same levels: a clip cut `o` seconds after its start shows its fades from `o` on, a
+/// transition cut part-way keeps its weights (`Ramp` offsets).
 fn sub_timeline(timeline: &Timeline, layout: &Layout, first: u64, end: u64) -> Timeline {
     let period = layout.fps.period();
     let at = |k: u64| k as f64 * period;
     let mut items = Vec::new();
-    for (item, span) in timeline.items.iter().zip(&layout.items) {
-        let (f0, f1) = (span.first_frame.max(first), (span.first_frame + span.frames).min(end));
+    for (i, (item, span)) in timeline.items.iter().zip(&layout.items).enumerate() {
+        let (shown_first, shown_end) = shown(timeline, layout, i);
+        let (f0, f1) = (shown_first.max(first), shown_end.min(end));
         if f1 <= f0 {
             continue;
         }
         let duration = (f1 - f0) as f64 * period;
         items.push(match item {
             Item::Clip(c) => {
-                let in_s = span.in_s + (at(f0) - span.start);
-                Item::Clip(Clip { source: c.source.clone(), in_s, out_s: Some(in_s + duration), audio: false, volume: 1.0 })
+                // The clip's own time at the part's first frame, and what is left after it.
+                let from = at(f0) - span.item_start;
+                let after = span.length - from - duration;
+                let in_s = c.in_s + c.speed * from;
+                Item::Clip(Clip {
+                    source: c.source.clone(),
+                    in_s,
+                    out_s: Some(in_s + c.speed * duration),
+                    audio: false,
+                    volume: 1.0,
+                    speed: c.speed,
+                    fade_in: c.fade_in.and_then(|r| r.advanced(from)),
+                    fade_out: c.fade_out.and_then(|r| r.advanced(after)),
+                })
             }
             Item::Gap(g) => Item::Gap(Gap { duration, color: g.color.clone() }),
+            Item::Transition(t) => Item::Transition(Transition {
+                kind: t.kind,
+                duration,
+                weight: Ramp { length: t.weight.length, offset: t.weight.offset + (at(f0) - span.start) },
+            }),
         });
     }
     let mut overlays = Vec::new();
@@ -259,6 +302,8 @@ fn sub_timeline(timeline: &Timeline, layout: &Layout, first: u64, end: u64) -> T
         let mut o = overlay.clone();
         o.start = at(g0 - first);
         o.end = at(g1 - first);
+        o.fade_in = overlay.fade_in.and_then(|r| r.advanced(at(g0) - overlay.start));
+        o.fade_out = overlay.fade_out.and_then(|r| r.advanced(overlay.end - at(g1)));
         if let OverlayKind::Video { in_s, .. } = &mut o.kind {
             *in_s += at(g0 - of);
         }
@@ -283,7 +328,7 @@ fn render_job(ctx: &Context<'_>, sub: &Timeline, id: &str, identities: &mut Iden
     let settings = sub.output.clone();
     let layout = Layout::new(sub, ctx.media, &settings).expect("a sub-timeline of a planned timeline lays out");
     let mut warnings = Vec::new();
-    let graph = VideoGraph::build(sub, ctx.media, &layout, &mut warnings);
+    let graph = VideoGraph::build(sub, ctx.media, &layout, ctx.text_widths(), &mut warnings);
     let mut render = |encoder: &EncoderChoice, script: &str| {
         let enc = segment_args(encoder);
         let mut chains = graph.chains.clone();
@@ -348,8 +393,7 @@ fn audio_jobs(ctx: &Context<'_>, identities: &mut Identities<'_>, warnings: &mut
         audio::main_track(timeline, media, layout, 0..n, &[], &mut inputs, &mut chains)
     } else {
         let mut list = "ffconcat version 1.0\n".to_owned();
-        for (p, start) in (0..n).step_by(AUDIO_ITEMS).enumerate() {
-            let items = start..(start + AUDIO_ITEMS).min(n);
+        for (p, items) in audio_pieces(timeline).into_iter().enumerate() {
             let (mut piece_inputs, mut piece_chains) = (Vec::new(), Vec::new());
             let label = audio::main_track(timeline, media, layout, items.clone(), &[], &mut piece_inputs, &mut piece_chains);
             let samples: u64 = layout.items[items.clone()].iter().map(|s| s.samples).sum();
@@ -418,6 +462,27 @@ fn audio_jobs(ctx: &Context<'_>, identities: &mut Identities<'_>, warnings: &mut
         software_cache_key: None,
     });
     jobs
+}
+
+/// The main track cut into pieces of about [`AUDIO_ITEMS`] items for the audio, never
+/// between two clips joined by a transition (their sound is mixed over the overlap).
+fn audio_pieces(timeline: &Timeline) -> Vec<std::ops::Range<usize>> {
+    let n = timeline.items.len();
+    let joined = |k: usize| {
+        matches!(timeline.items.get(k), Some(Item::Transition(_)))
+            || matches!(k.checked_sub(1).and_then(|j| timeline.items.get(j)), Some(Item::Transition(_)))
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let mut end = (start + AUDIO_ITEMS).min(n);
+        while end < n && joined(end) {
+            end += 1;
+        }
+        out.push(start..end);
+        start = end;
+    }
+    out
 }
 
 /// The final job: the segments joined by the concat demuxer (each with its exact
@@ -490,6 +555,7 @@ fn describe(timeline: &Timeline, layout: &Layout, first: u64, end: u64) -> Strin
             parts.push(match item {
                 Item::Clip(c) => format!("video[{i}] ({})", c.source.written),
                 Item::Gap(_) => format!("video[{i}] (gap)"),
+                Item::Transition(t) => format!("video[{i}] ({})", t.kind.as_str()),
             });
         }
     }

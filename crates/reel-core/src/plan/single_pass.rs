@@ -37,7 +37,7 @@ impl SinglePass {
     pub fn new(ctx: &Context<'_>) -> Self {
         let layout = &ctx.render_layout;
         let mut warnings = layout.warnings.clone();
-        let video = VideoGraph::build(ctx.timeline, ctx.media, layout, &mut warnings);
+        let video = VideoGraph::build(ctx.timeline, ctx.media, layout, ctx.text_widths(), &mut warnings);
         let (mut inputs, mut chains) = (video.inputs.clone(), video.chains.clone());
         let audio = audio::graph(ctx.timeline, ctx.media, layout, &video.clip_inputs, &mut inputs, &mut chains, &mut warnings);
         let graph = Graph { video, inputs, chains, audio };

@@ -30,6 +30,14 @@ pub(super) struct Context<'a> {
     pub parallel: usize,
 }
 
+impl Context<'_> {
+    /// The measured widths of text lines (none when not measured).
+    pub fn text_widths(&self) -> &super::text::TextWidths {
+        static NONE: super::text::TextWidths = std::collections::BTreeMap::new();
+        self.options.text_widths.unwrap_or(&NONE)
+    }
+}
+
 /// A strategy's answer: `Ok(why it should be used)` or `Err(why not)`.
 pub(super) type Verdict = Result<Vec<String>, Vec<String>>;
 

@@ -35,10 +35,31 @@ export type Preset = 'draft' | 'preview' | 'production' | 'auto';
  */
 export type VideoCodec = 'h264' | 'hevc';
 /**
+ * How the lines of a multi-line text line up.
+ *
+ * This interface was referenced by `Timeline`'s JSON-Schema
+ * via the `definition` "Align".
+ */
+export type Align = 'left' | 'center' | 'right';
+/**
+ * A text overlay's `box`: on/off (`true` is the 1.0 translucent dark box), or a styled box.
+ *
+ * This interface was referenced by `Timeline`'s JSON-Schema
+ * via the `definition` "BoxSetting".
+ */
+export type BoxSetting = boolean | BoxStyle;
+/**
  * This interface was referenced by `Timeline`'s JSON-Schema
  * via the `definition` "Position".
  */
 export type Position = number | 'center';
+/**
+ * How a transition blends the clip before it into the clip after it.
+ *
+ * This interface was referenced by `Timeline`'s JSON-Schema
+ * via the `definition` "TransitionKind".
+ */
+export type TransitionKind = 'crossfade' | 'dip';
 
 /**
  * A timeline file, field for field as timeline v1 defines it.
@@ -72,6 +93,14 @@ export interface Timeline {
  * via the `definition` "AudioItem".
  */
 export interface AudioItem {
+  /**
+   * Seconds over which its volume rises from silence at its start (default 0). Timeline 1.1.
+   */
+  fade_in?: Time | null;
+  /**
+   * Seconds over which its volume falls to silence at its end (default 0). Timeline 1.1.
+   */
+  fade_out?: Time | null;
   in?: Time | null;
   out?: Time | null;
   source: string;
@@ -149,9 +178,13 @@ export interface OutputSettings {
  */
 export interface OverlayItem {
   /**
-   * Text: draw a box behind it (default false).
+   * Text: how the lines of a multi-line text (split on `\n`) line up: `"left"` (default), `"center"` or `"right"`. Timeline 1.1.
    */
-  box?: boolean | null;
+  align?: Align | null;
+  /**
+   * Text: a box behind it: `true` (translucent dark, 12 pixels beyond the text), or `{ "color": …, "padding": PIXELS }` (a solid box `padding` pixels beyond the text's extent on every side). Default false.
+   */
+  box?: BoxSetting | null;
   /**
    * Text: colour, a name or `#rrggbb` (default white).
    */
@@ -160,6 +193,14 @@ export interface OverlayItem {
    * Output time where it disappears (not shown at `end`).
    */
   end: Time;
+  /**
+   * Seconds over which the overlay's opacity rises from 0 at its start (default 0). Timeline 1.1.
+   */
+  fade_in?: Time | null;
+  /**
+   * Seconds over which the overlay's opacity falls to 0 at its end (default 0). Timeline 1.1.
+   */
+  fade_out?: Time | null;
   /**
    * Text: a font family name (default: a sans font).
    */
@@ -171,6 +212,10 @@ export interface OverlayItem {
    */
   in?: Time | null;
   opacity?: number | null;
+  /**
+   * Text: an outline around the glyphs. Timeline 1.1.
+   */
+  outline?: OutlineStyle | null;
   /**
    * Text: font size in pixels (default 48).
    */
@@ -184,6 +229,38 @@ export interface OverlayItem {
   width?: number | null;
   x?: Position | null;
   y?: Position | null;
+}
+/**
+ * A solid box behind a text.
+ *
+ * This interface was referenced by `Timeline`'s JSON-Schema
+ * via the `definition` "BoxStyle".
+ */
+export interface BoxStyle {
+  /**
+   * A colour name, `#rrggbb`, or `#rrggbbaa` with alpha (default black).
+   */
+  color?: string | null;
+  /**
+   * How far the box reaches beyond the text's extent on every side, pixels (default 0).
+   */
+  padding?: number | null;
+}
+/**
+ * An outline around a text's glyphs.
+ *
+ * This interface was referenced by `Timeline`'s JSON-Schema
+ * via the `definition` "OutlineStyle".
+ */
+export interface OutlineStyle {
+  /**
+   * A colour name, `#rrggbb` or `#rrggbbaa` (default black).
+   */
+  color?: string | null;
+  /**
+   * Thickness in pixels (default 2).
+   */
+  width?: number | null;
 }
 /**
  * An item of the main track: a clip (`source`) or a gap (`gap`).
@@ -201,6 +278,18 @@ export interface VideoItem {
    */
   color?: string | null;
   /**
+   * Transition: how long the clips overlap, seconds; the clip after it starts this much earlier, so the export is this much shorter. Timeline 1.1.
+   */
+  duration?: Time | null;
+  /**
+   * Clip: seconds of fade from black (picture) and from silence (sound) at its start (default 0). Timeline 1.1.
+   */
+  fade_in?: Time | null;
+  /**
+   * Clip: seconds of fade to black and to silence at its end (default 0). Timeline 1.1.
+   */
+  fade_out?: Time | null;
+  /**
    * Gap: its length in seconds.
    */
   gap?: Time | null;
@@ -216,6 +305,14 @@ export interface VideoItem {
    * Clip: path of the source file, relative to the timeline's folder.
    */
   source?: string | null;
+  /**
+   * Clip: playback speed from 0.25 to 4 (default 1). The clip shows the source frame on screen at `in + speed * (t - S)` and lasts `(out - in) / speed`; its sound is time-stretched to the same length with its pitch kept. Timeline 1.1.
+   */
+  speed?: number | null;
+  /**
+   * Transition between the clips before and after it: `"crossfade"` or `"dip"` (to black). The clips overlap by `duration`. Timeline 1.1.
+   */
+  transition?: TransitionKind | null;
   /**
    * Clip: audio gain (default 1.0).
    */
