@@ -55,7 +55,8 @@ pub enum Cmd {
     Import(ImportArgs),
 
     // -- Inspecting --
-    /// Validate a timeline against its media without encoding.
+    /// Check everything an export checks before it encodes (timeline, media, settings,
+    /// plan), without encoding.
     Check(CheckArgs),
     /// Show a media file's container, streams, timing and keyframes.
     Probe(ProbeArgs),
@@ -148,6 +149,11 @@ pub struct CheckArgs {
     /// Print the result (or the problems) as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Check with these settings, as `reel export` with the same flags would.
+    #[command(flatten)]
+    pub output: OutputFlags,
+    #[command(flatten)]
+    pub how: PlanFlags,
 }
 
 /// `reel import`.
@@ -292,5 +298,6 @@ pub fn run() -> Result<(), i32> {
     };
     reel_engine::ffmpeg::set_verbose(cli.verbose);
     reel_engine::process::contain_children();
+    reel_engine::process::survive_file_size_limit();
     cmd::dispatch(&cli)
 }

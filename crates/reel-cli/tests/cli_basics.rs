@@ -219,7 +219,7 @@ fn too_old_or_incomplete_ffmpeg_exits_4() {
     let report = run.json();
     assert_eq!(report["version_ok"], true);
     assert!(report["missing_filters"].as_array().unwrap().iter().any(|f| f == "drawtext"), "{report}");
-    run.stderr_has(&["lacks the filters overlay, drawtext", "install a full ffmpeg build"]);
+    run.stderr_has(&["lacks the filters overlay, pad, fps", "install a full ffmpeg build"]);
 }
 
 #[test]

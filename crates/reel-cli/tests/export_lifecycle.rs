@@ -50,7 +50,7 @@ fn progress_arrives_every_500_ms_even_while_ffmpeg_is_quiet() {
     env.media("a.mp4", &fixture(Fixture::Small30));
     env.timeline(SHORT);
     // ffmpeg says nothing for 2 s before it starts (as when opening slow inputs).
-    let ffmpeg = fake_ffmpeg(&env, "sleep 2");
+    let ffmpeg = common::fake_ffmpeg(&env, "sleep 2");
     let mut child = env
         .std_command()
         .args(["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "jsonl"])
@@ -113,16 +113,6 @@ fn destination_that_is_an_input_is_refused_by_inode() {
     assert_eq!(std::fs::read(&source).unwrap(), before, "the input is untouched");
 }
 
-/// An ffmpeg that behaves like the real one except for export jobs (those with
-/// `-progress`), where `export` (a bash snippet with the real arguments in "$@") runs instead.
-fn fake_ffmpeg(env: &Env, export: &str) -> String {
-    let real = common::which("ffmpeg").expect("ffmpeg on PATH");
-    let script =
-        env.write("bin/ffmpeg", format!("#!/bin/bash\ncase \"$*\" in *-progress*) {export} ;; esac\nexec '{}' \"$@\"\n", real.display()));
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    script.display().to_string()
-}
-
 #[test]
 fn ffmpeg_exiting_0_with_a_short_file_fails_verification() {
     // The pitfall: ffmpeg can exit 0 after "No space left on device" in the trailer. Here the
@@ -131,12 +121,19 @@ fn ffmpeg_exiting_0_with_a_short_file_fails_verification() {
     env.media("a.mp4", &fixture(Fixture::Small30));
     env.timeline(SHORT);
     let real = common::which("ffmpeg").unwrap();
-    let ffmpeg = fake_ffmpeg(&env, &format!("'{}' \"${{@:1:$#-1}}\" -t 1 \"${{@: -1}}\"; exit 0", real.display()));
+    let ffmpeg = common::fake_ffmpeg(&env, &format!("'{}' \"${{@:1:$#-1}}\" -t 1 \"${{@: -1}}\"; exit 0", real.display()));
     let out =
         env.run(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--strategy", "single_pass"]);
     assert_eq!(out.status.code(), Some(1), "{}", env.stderr(&out));
     let err = env.stderr(&out);
-    assert!(err.contains("failed verification") && err.contains("the plan says 2.000 s"), "{err}");
+    assert!(err.contains("failed verification: its duration is 1.") && err.contains("the plan says 2.000 s"), "{err}");
+    // What is known, not a guess: ffmpeg said nothing, the sources are as probed, the disk's room.
+    assert!(
+        err.contains(". ffmpeg exited successfully; the sources did not change, and ")
+            && err.contains(" is free on the destination's disk"),
+        "{err}"
+    );
+    assert!(!err.contains("likely"), "{err}");
     assert!(!env.path("out.mp4").exists(), "nothing delivered");
     assert_eq!(
         env.logged().iter().map(|r| (r.outcome, r.error_class.clone())).collect::<Vec<_>>(),
@@ -151,8 +148,10 @@ fn ffmpeg_failing_mid_write_leaves_nothing_and_says_why() {
     env.media("a.mp4", &fixture(Fixture::Small30));
     env.timeline(SHORT);
     env.write("out.mp4", b"the previous export");
-    let ffmpeg =
-        fake_ffmpeg(&env, "echo partial > output.mp4; echo '[mp4 @ 0x1] Error writing trailer: No space left on device' >&2; exit 1");
+    let ffmpeg = common::fake_ffmpeg(
+        &env,
+        "echo partial > output.mp4; echo '[mp4 @ 0x1] Error writing trailer: No space left on device' >&2; exit 1",
+    );
     let out = env.run(&[
         "--ffmpeg",
         &ffmpeg,
@@ -168,13 +167,21 @@ fn ffmpeg_failing_mid_write_leaves_nothing_and_says_why() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let err = env.stderr(&out);
-    assert!(err.contains("ffmpeg failed in job export") && err.contains("No space left on device") && err.contains("command:"), "{err}");
+    assert!(
+        err.contains("error: ffmpeg failed in job export (exit code 1): Error writing trailer: No space left on device; the disk is full"),
+        "{err}"
+    );
+    assert!(!err.contains("command:"), "the command is for --verbose and the log: {err}");
     assert_eq!(std::fs::read(env.path("out.mp4")).unwrap(), b"the previous export");
     assert!(env.leftovers().is_empty(), "no work folder left: {:?}", env.leftovers());
     let logged = env.logged();
     assert_eq!(logged.len(), 1, "{logged:?}");
     assert_eq!((logged[0].outcome, logged[0].exit_code, logged[0].error_class.as_deref()), (Outcome::Failed, 1, Some("ffmpeg")));
-    assert!(logged[0].error.as_deref().is_some_and(|e| e.contains("No space left on device")), "{:?}", logged[0]);
+    assert!(
+        logged[0].error.as_deref().is_some_and(|e| e.contains("No space left on device") && e.contains("\ncommand: ")),
+        "{:?}",
+        logged[0]
+    );
 }
 
 /// Starts a slow export with JSONL progress, waits for the first progress event, sends
@@ -241,12 +248,7 @@ fn a_timeline_too_large_for_one_command_line_is_split_into_segments() {
     // arguments for one pass, over any system's limit (Linux: 2 MB with the usual stack
     // limit). Segments keep every command line small; a one-pass export is refused up front.
     let env = Env::new();
-    let name = format!("{}.mp4", "a-very-long-source-name".repeat(8));
-    env.media(&name, &fixture(Fixture::Small30));
-    let clips: Vec<String> = (0..20_000)
-        .map(|i| format!(r#"{{"source":"{name}","in":{},"out":{}}}"#, f64::from(i % 50) * 0.1, f64::from(i % 50) * 0.1 + 0.05))
-        .collect();
-    env.timeline(&format!(r#"{{"reel":1,"output":{{"width":160,"height":90,"fps":30}},"video":[{}]}}"#, clips.join(",")));
+    common::timeline_too_long_for_one_command_line(&env);
     let plan = env.reel(&["plan", "timeline.json", "--json", "--no-cache"]).ok().json();
     assert_eq!(plan["strategy"], "segments");
     let chosen = plan["decisions"].as_array().unwrap().iter().find(|d| d["chosen"] == true).unwrap();

@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 pub enum InputKind {
     /// An audio/video file.
     Media,
-    /// A still image repeated as a video stream at `framerate`.
+    /// A still image, read once (one frame at `framerate`'s time base); the filter graph
+    /// repeats it (`loop`), so it is decoded once, not once per output frame.
     StillImage { framerate: Rational },
     /// A concat-demuxer list written by reel into the work folder.
     ConcatList,
@@ -74,8 +75,6 @@ pub fn input_args(input: &Input) -> Vec<String> {
             push("image2");
             push("-pattern_type");
             push("none");
-            push("-loop");
-            push("1");
             push("-framerate");
             push(&framerate.to_string());
         }
@@ -156,18 +155,31 @@ pub fn ffprobe_args(path: &str) -> Vec<String> {
     args
 }
 
-/// ffprobe arguments listing the video streams' packets as CSV lines
-/// `stream_index,pts_time,dts_time,flags`, for their keyframes (`K` in the flags). Reads
-/// packet headers only, decodes nothing; a tenth of the JSON listing's size, and no audio
-/// packets. Independent of [`ffprobe_args`], so both can run at once.
-pub fn ffprobe_keyframe_args(path: &str) -> Vec<String> {
+/// ffprobe arguments listing the packets of the streams `select` picks (`v`: video, `a`:
+/// audio) as CSV lines `stream_index,pts_time,dts_time,duration_time,flags`: keyframes
+/// (`K` in the flags) and where the data really ends. Reads packet headers only, decodes
+/// nothing; a tenth of the JSON listing's size. Independent of [`ffprobe_args`], so both
+/// can run at once.
+pub fn ffprobe_packet_args(path: &str, select: &str) -> Vec<String> {
     let mut args = probe_base();
     args.extend(
-        ["-select_streams", "v", "-show_entries", "packet=stream_index,pts_time,dts_time,flags", "-print_format", "csv=p=0"]
-            .map(str::to_owned),
+        [
+            "-select_streams",
+            select,
+            "-show_entries",
+            "packet=stream_index,pts_time,dts_time,duration_time,flags",
+            "-print_format",
+            "csv=p=0",
+        ]
+        .map(str::to_owned),
     );
     args.push(file_url(path));
     args
+}
+
+/// [`ffprobe_packet_args`] of the video streams: their keyframes and where their data ends.
+pub fn ffprobe_keyframe_args(path: &str) -> Vec<String> {
+    ffprobe_packet_args(path, "v")
 }
 
 /// ffprobe arguments giving where the first video packet lies in the file, as the lines

@@ -66,6 +66,8 @@ pub fn parse(json: &str) -> Result<MediaInfo, FfprobeParseError> {
         // Filled in from the packet listing (`keyframes_from_csv`) where wanted.
         keyframes: Vec::new(),
         keyframe_dts: Vec::new(),
+        // From the packet listing, where wanted.
+        data_end: None,
     })
 }
 
@@ -239,51 +241,90 @@ struct Output {
 // Keyframes, from the packet listing in CSV.
 // ---------------------------------------------------------------------------------------
 
-/// Keyframe packets from the CSV listing that [`crate::args::ffprobe_keyframe_args`] makes
-/// ffprobe print (one `stream_index,pts_time,dts_time,flags` line per video packet), read
-/// line by line as it streams: only keyframes are kept. Lines that do not parse are
-/// skipped (ffprobe prints `N/A` for unknown times).
+/// Keyframe packets from the CSV listing that [`crate::args::ffprobe_packet_args`] makes
+/// ffprobe print (one `stream_index,pts_time,dts_time,duration_time,flags` line per
+/// packet), read line by line as it streams: only keyframes are kept, and the last lines,
+/// for where each stream's data ends. Lines that do not parse are skipped (ffprobe prints
+/// `N/A` for unknown times).
 pub fn keyframes_from_csv(reader: impl Read) -> Result<KeyframeListing, FfprobeParseError> {
-    let time = |field: &str| Some(field.trim()).filter(|f| !is_unknown(f)).and_then(|f| f.parse::<f64>().ok()).filter(|v| v.is_finite());
     let mut packets = Vec::new();
     let mut reader = BufReader::new(reader);
     let mut buffer = String::new();
+    // The last lines, for the data's end: with B-frames the packet shown last is among
+    // the last few decoded, never further back than a reorder window.
+    let mut tail: Vec<String> = vec![String::new(); TAIL_PACKETS];
+    let mut next = 0;
     loop {
         buffer.clear();
         if reader.read_line(&mut buffer).map_err(|e| FfprobeParseError { reason: e.to_string() })? == 0 {
             break;
         }
         // The flags decide first: most packets are not keyframes, their times are not read.
-        let Some((rest, flags)) = buffer.trim_end().rsplit_once(',') else { continue };
-        if !flags.contains('K') {
-            continue;
+        if let Some((_, flags)) = buffer.trim_end().rsplit_once(',') {
+            if flags.contains('K') {
+                if let Some(p) = packet(&buffer) {
+                    packets.push((p.stream, p.pts, p.dts));
+                }
+            }
         }
-        let mut fields = rest.split(',');
-        let (Some(stream), Some(pts), Some(dts)) = (fields.next().and_then(|f| f.trim().parse::<u32>().ok()), fields.next(), fields.next())
-        else {
-            continue;
-        };
-        let (pts, dts) = (time(pts), time(dts));
-        if let Some(pts) = pts.or(dts) {
-            packets.push((stream, pts, dts.unwrap_or(pts)));
+        std::mem::swap(&mut buffer, &mut tail[next]);
+        next = (next + 1) % TAIL_PACKETS;
+    }
+    let mut ends: Vec<(u32, f64)> = Vec::new();
+    for p in tail.iter().filter_map(|line| packet(line)) {
+        let end = p.pts + p.duration;
+        match ends.iter_mut().find(|(s, _)| *s == p.stream) {
+            Some((_, e)) => *e = e.max(end),
+            None => ends.push((p.stream, end)),
         }
     }
-    Ok(KeyframeListing(packets))
+    Ok(KeyframeListing { keyframes: packets, ends })
 }
 
-/// The keyframe packets of every video stream of a file: `(stream index, pts, dts)`.
+/// How many of the last packets are looked at for where the data ends.
+const TAIL_PACKETS: usize = 32;
+
+/// One line of the packet listing.
+struct Packet {
+    stream: u32,
+    /// Presentation time (the decode time when there is none).
+    pts: f64,
+    dts: f64,
+    /// 0 when unknown.
+    duration: f64,
+}
+
+fn packet(line: &str) -> Option<Packet> {
+    let time = |field: &str| Some(field.trim()).filter(|f| !is_unknown(f)).and_then(|f| f.parse::<f64>().ok()).filter(|v| v.is_finite());
+    let mut fields = line.trim_end().split(',');
+    let stream = fields.next()?.trim().parse::<u32>().ok()?;
+    let (pts, dts, duration) = (time(fields.next()?), time(fields.next()?), fields.next().and_then(time));
+    let pts = pts.or(dts)?;
+    Some(Packet { stream, pts, dts: dts.unwrap_or(pts), duration: duration.unwrap_or(0.0).max(0.0) })
+}
+
+/// The keyframe packets of the listed streams (`(stream index, pts, dts)`), and where each
+/// stream's data ends (`(stream index, end of its last packet)`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct KeyframeListing(pub Vec<(u32, f64, f64)>);
+pub struct KeyframeListing {
+    pub keyframes: Vec<(u32, f64, f64)>,
+    pub ends: Vec<(u32, f64)>,
+}
 
 impl KeyframeListing {
     /// The keyframes of one stream relative to `origin` (the container's start time), as
     /// `(pts, dts)` lists ascending by pts, without duplicates; a packet without pts uses
     /// its dts.
     pub fn of(&self, stream: u32, origin: f64) -> (Vec<f64>, Vec<f64>) {
-        let mut keys: Vec<(f64, f64)> = self.0.iter().filter(|p| p.0 == stream).map(|p| (p.1 - origin, p.2 - origin)).collect();
+        let mut keys: Vec<(f64, f64)> = self.keyframes.iter().filter(|p| p.0 == stream).map(|p| (p.1 - origin, p.2 - origin)).collect();
         keys.sort_by(|a, b| a.0.total_cmp(&b.0));
         keys.dedup_by(|a, b| (a.0 - b.0).abs() < 1e-9);
         keys.into_iter().unzip()
+    }
+
+    /// Where one stream's data ends, relative to `origin`.
+    pub fn end_of(&self, stream: u32, origin: f64) -> Option<f64> {
+        self.ends.iter().find(|(s, _)| *s == stream).map(|(_, end)| end - origin)
     }
 }
 
@@ -401,7 +442,7 @@ mod tests {
         // -print_format csv=p=0` prints, start time 1.4 s: stream 0 a cover picture, stream 1
         // the video, out of order (B-frames), a duplicate, a packet without pts, one without
         // any time, non-key packets, lines that are not packets.
-        let csv = "0,0.0,0.0,K_\n1,3.400000,3.333333,K_\n1,1.400000,1.333333,K__\n1,1.400000,1.333333,K_\n1,N/A,2.4,KD\n1,1.5,1.466667,__\n1,N/A,N/A,K_\n\ngarbage\nx,1,1,K_\n";
+        let csv = "0,0.0,0.0,N/A,K_\n1,3.400000,3.333333,0.033333,K_\n1,1.400000,1.333333,0.033333,K__\n1,1.400000,1.333333,0.033333,K_\n1,N/A,2.4,0.033333,KD\n1,1.5,1.466667,0.033333,__\n1,N/A,N/A,0.033333,K_\n\ngarbage\nx,1,1,0.1,K_\n";
         let listing = keyframes_from_csv(csv.as_bytes()).unwrap();
         let (pts, dts) = listing.of(1, 1.4);
         let round = |v: &[f64]| v.iter().map(|k| (k * 1e6).round() / 1e6).collect::<Vec<_>>();
@@ -409,6 +450,29 @@ mod tests {
         assert_eq!(round(&dts), vec![-0.066_667, 1.0, 1.933_333]);
         assert_eq!(listing.of(0, 0.0), (vec![0.0], vec![0.0]));
         assert_eq!(keyframes_from_csv(&b""[..]).unwrap().of(1, 0.0), (vec![], vec![]));
+        // Where the data ends: the end of the packet shown last.
+        assert!((listing.end_of(1, 1.4).unwrap() - 2.033_333).abs() < 1e-6, "{listing:?}");
+        assert_eq!(listing.end_of(0, 0.0), Some(0.0), "no duration: the packet's time");
+        assert_eq!(listing.end_of(7, 0.0), None);
+    }
+
+    #[test]
+    fn the_data_ends_where_the_last_shown_packet_ends() {
+        // 300 packets of 30 fps video in decode order with B-frames (I P B B ...): the
+        // last decoded is not the last shown.
+        let mut csv = String::new();
+        for n in 0..300_u32 {
+            let shown = match n % 3 {
+                0 => n + 2,
+                _ => n - 1,
+            };
+            let flags = if n % 30 == 0 { "K_" } else { "__" };
+            csv.push_str(&format!("0,{:.6},{:.6},0.033333,{flags}\n", f64::from(shown) / 30.0, f64::from(n) / 30.0));
+        }
+        let listing = keyframes_from_csv(csv.as_bytes()).unwrap();
+        assert_eq!(listing.of(0, 0.0).0.len(), 10);
+        let end = listing.end_of(0, 0.0).unwrap();
+        assert!((end - (299.0 / 30.0 + 0.033_333)).abs() < 1e-6, "{end}");
     }
 
     #[test]

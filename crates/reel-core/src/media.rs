@@ -29,6 +29,21 @@ pub struct MediaInfo {
     /// the concat demuxer's `outpoint` is compared with decode timestamps.
     #[serde(default)]
     pub keyframe_dts: Vec<f64>,
+    /// Where the data of the first video stream (the audio stream, in a file without
+    /// video) really ends, in seconds from `start_time`: the end of its last packet, read
+    /// from the packet listing. A file cut short ends before its header says
+    /// ([`MediaInfo::cut_short`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_end: Option<f64>,
+}
+
+/// A file whose data ends before the duration its header claims.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CutShort {
+    /// What the header says, seconds.
+    pub claimed: f64,
+    /// Where the data ends, seconds.
+    pub data_end: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,6 +258,31 @@ impl MediaInfo {
         self.duration
             .filter(|d| d.is_finite() && *d > 0.0)
             .or_else(|| self.streams.iter().filter_map(|s| s.duration).fold(None, |m, d| Some(m.map_or(d, |m: f64| m.max(d)))))
+    }
+
+    /// The stream whose packets [`MediaInfo::data_end`] measures: the first video stream,
+    /// else the first audio stream.
+    pub fn listed_stream(&self) -> Option<&StreamInfo> {
+        self.video().or_else(|| self.audio())
+    }
+
+    /// The header's duration against where the data ends, when the data ends too early:
+    /// a file cut short (a copy interrupted, a download not finished) whose header still
+    /// claims the whole length. The claim is the listed stream's own duration where the
+    /// container states one (MP4, MOV, MP3: exact, so a few packets' tolerance), else the
+    /// container's (1 s of tolerance: its audio may run a little longer than its video).
+    pub fn cut_short(&self) -> Option<CutShort> {
+        let data_end = self.data_end?;
+        let stream = self.listed_stream()?;
+        let origin = self.start_time.unwrap_or(0.0);
+        let (claimed, tolerance) = match stream.duration.filter(|d| *d > 0.0) {
+            Some(d) => {
+                let period = stream.frame_rate.filter(|r| r.num > 0 && stream.kind == StreamKind::Video).map_or(0.05, Rational::period);
+                (stream.start_time.map_or(0.0, |s| s - origin) + d, (3.0 * period).max(0.1))
+            }
+            None => (self.duration.filter(|d| *d > 0.0)?, 1.0),
+        };
+        (claimed - data_end > tolerance).then_some(CutShort { claimed, data_end })
     }
 
     /// True for a still image (a single-frame picture format).

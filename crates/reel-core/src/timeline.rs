@@ -1089,6 +1089,17 @@ pub fn from_file(file: &TimelineFile, base_dir: &str) -> Result<Timeline, Timeli
             if text.is_empty() {
                 problems.push(Problem::new(at("text"), "is empty"));
             }
+            // drawtext stops at a NUL and draws other control characters as boxes or not
+            // at all: refuse them rather than draw less than was asked.
+            if let Some((position, c)) = text.chars().enumerate().find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\t')) {
+                problems.push(Problem::new(
+                    at("text"),
+                    format!(
+                        "contains the control character U+{:04X} at character {position}; text may hold line breaks (\\n) and tabs but no other control characters, so remove it",
+                        u32::from(c)
+                    ),
+                ));
+            }
             let color = o.color.clone().unwrap_or_else(|| "white".to_owned());
             if !is_valid_color(&color) {
                 problems.push(Problem::new(at("color"), format!("{color:?} is not a colour name or #rrggbb")));

@@ -15,6 +15,11 @@ pub type MediaMap = BTreeMap<String, Result<MediaInfo, String>>;
 /// Tolerance for comparing times with durations ffprobe rounds to microseconds.
 const EPSILON: f64 = 1e-3;
 
+/// The most pixels an image overlay may have: 64 megapixels (8192x8192, larger than any
+/// common photo). A 16000x16000 PNG took 3.2 GB and minutes to overlay on a second of
+/// 320x240.
+pub const MAX_IMAGE_PIXELS: u64 = 64_000_000;
+
 /// Every JSON path that names each source, so a bad file is reported where it is used.
 pub fn source_paths(timeline: &Timeline) -> Vec<(String, &SourceRef)> {
     let mut out = Vec::new();
@@ -66,6 +71,23 @@ pub fn check_media(timeline: &Timeline, media: &MediaMap) -> Vec<Problem> {
                         format!("{} has a video stream that cannot be decoded (unknown codec or size)", source.written),
                     ));
                     continue;
+                }
+                if json_path.rsplit('.').next() == Some("image") {
+                    if let Some((w, h)) = info.video().and_then(|v| Some((v.width?, v.height?))) {
+                        let pixels = u64::from(w) * u64::from(h);
+                        if pixels > MAX_IMAGE_PIXELS {
+                            problems.push(Problem::new(
+                                json_path,
+                                format!(
+                                    "{} is {w}x{h} pixels ({} megapixels), over the {} megapixels reel accepts for an image overlay; scale it down (to the size it is shown at, at most) and use that",
+                                    source.written,
+                                    pixels / 1_000_000,
+                                    MAX_IMAGE_PIXELS / 1_000_000
+                                ),
+                            ));
+                            continue;
+                        }
+                    }
                 }
                 if !needs_video && info.audio().is_none() {
                     problems.push(Problem::new(json_path, format!("{} has no audio stream", source.written)));
@@ -148,7 +170,13 @@ pub fn check_media(timeline: &Timeline, media: &MediaMap) -> Vec<Problem> {
 
 /// Seconds for messages: `25.0`, `20.02`, `3.367`.
 pub fn fmt_s(s: f64) -> String {
-    let t = format!("{s:.3}");
+    fmt_s_to(s, 3)
+}
+
+/// Seconds for messages to at most `decimals` places: `fmt_s_to(1.00000001, 9)` is
+/// `1.00000001`, `fmt_s_to(2.0, 9)` is `2.0`.
+pub fn fmt_s_to(s: f64, decimals: usize) -> String {
+    let t = format!("{s:.decimals$}");
     let t = t.trim_end_matches('0');
     if t.ends_with('.') {
         format!("{t}0")

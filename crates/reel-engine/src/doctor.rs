@@ -3,7 +3,10 @@
 //!
 //! An encoder counts as usable only after a short test encode with it succeeds: a build
 //! lists `h264_nvenc` whether or not the machine has an NVIDIA GPU and driver. The test
-//! encodes run in parallel, each with a time limit. The result is cached as JSON in the
+//! encodes run in parallel, each with a time limit. Then a trial export of a tiny timeline
+//! ([`crate::trial`]) tries every option and filter reel's exports use: a development build
+//! is judged by that, not by its version string, and text overlays are judged apart, so an
+//! ffmpeg without drawtext still exports timelines without text. The result is cached as JSON in the
 //! user's cache folder (or `REEL_CACHE_DIR`), keyed by the ffmpeg binary's canonical path,
 //! size and modification time, so a second doctor (and every export) is instant; a cache
 //! that cannot be read or written only disables caching.
@@ -38,11 +41,10 @@ pub const KNOWN_ENCODERS: &[&str] = &[
     "hevc_videotoolbox",
 ];
 
-/// Filters the planner uses.
+/// Filters the planner uses for any timeline.
 pub const REQUIRED_FILTERS: &[&str] = &[
     "concat",
     "overlay",
-    "drawtext",
     "scale",
     "pad",
     "fps",
@@ -69,6 +71,10 @@ pub const REQUIRED_FILTERS: &[&str] = &[
     "volume",
     "colorchannelmixer",
 ];
+
+/// Filters only timelines with text overlays need (builds without libfreetype, or since
+/// ffmpeg 6.1 without libharfbuzz, lack drawtext).
+pub const TEXT_FILTERS: &[&str] = &["drawtext"];
 
 /// Time limit of one test encode.
 pub const TEST_ENCODE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -99,10 +105,22 @@ pub struct Report {
     pub build: Option<String>,
     /// `"5.1"`.
     pub minimum_version: String,
-    /// The version is at least the minimum (development builds are assumed to be).
+    /// The version is at least the minimum (a development build is judged by its trial
+    /// export instead).
     pub version_ok: bool,
-    /// Filters reel needs that this ffmpeg lacks.
+    /// Filters reel uses that this ffmpeg lacks (those in [`TEXT_FILTERS`] only matter to
+    /// timelines with text).
     pub missing_filters: Vec<String>,
+    /// Why a trial export failed with this ffmpeg (as ffmpeg said it), when it did.
+    #[serde(default)]
+    pub export_problem: Option<String>,
+    /// Why text overlays cannot be drawn (drawtext missing, or its trial failed).
+    #[serde(default)]
+    pub text_problem: Option<String>,
+    /// Why the trial export could not be judged here (a full disk, a file-size limit): the
+    /// machine's fault, so nothing is concluded about ffmpeg and the report is not cached.
+    #[serde(default)]
+    pub trial_inconclusive: Option<String>,
     /// Every encoder reel knows: listed by `-encoders`? did a test encode succeed? why not?
     pub encoders: Vec<EncoderStatus>,
     /// True when this report came from the cache.
@@ -125,6 +143,18 @@ impl Report {
         }
     }
 
+    /// A sentence (with what to do) when this ffmpeg cannot make the export of a timeline
+    /// (with text overlays or not), else `None`.
+    pub fn problem_for(&self, has_text: bool) -> Option<String> {
+        self.problem().or_else(|| {
+            let why = self.text_problem.as_deref().filter(|_| has_text)?;
+            Some(format!(
+                "{} cannot draw text ({why}), and this timeline has text overlays. Install an ffmpeg built with libfreetype and libharfbuzz (the packages of Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora, `brew install ffmpeg` and `winget install ffmpeg` are) and point --ffmpeg at it, or remove the text overlays",
+                self.ffmpeg.display()
+            ))
+        })
+    }
+
     /// A sentence (with what to do) when this ffmpeg cannot be used for exports, else `None`.
     pub fn problem(&self) -> Option<String> {
         if !self.version_ok {
@@ -136,12 +166,23 @@ impl Report {
                 crate::ffmpeg::INSTALL_HINTS
             ));
         }
-        if !self.missing_filters.is_empty() {
+        let missing: Vec<&str> = self.missing_filters.iter().map(String::as_str).filter(|f| !TEXT_FILTERS.contains(f)).collect();
+        if !missing.is_empty() {
             return Some(format!(
                 "{} lacks the filter{} {} that reel needs; install a full ffmpeg build (Debian/Ubuntu `sudo apt-get install ffmpeg`, Fedora `sudo dnf install ffmpeg`, macOS `brew install ffmpeg`, Windows `winget install ffmpeg`) or point --ffmpeg at one",
                 self.ffmpeg.display(),
-                if self.missing_filters.len() == 1 { "" } else { "s" },
-                self.missing_filters.join(", ")
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", ")
+            ));
+        }
+        if let Some(why) = &self.export_problem {
+            let build = if self.version_number.is_none() { ", a development build" } else { "" };
+            return Some(format!(
+                "{} is ffmpeg {}{build}, and it cannot run reel's export commands: {}. {}",
+                self.ffmpeg.display(),
+                self.version.as_deref().unwrap_or("(unknown version)"),
+                why.trim_end_matches('.'),
+                crate::ffmpeg::INSTALL_HINTS
             ));
         }
         None
@@ -288,7 +329,10 @@ pub fn doctor(tools: &Tools, refresh: bool) -> Result<Report, DoctorError> {
         }
     }
     let report = check(tools)?;
-    if let Some((file, key)) = entry {
+    // A failed or inconclusive trial is judged again next time: it may have been the
+    // machine's passing state (a full temporary folder, a load that timed it out), and a
+    // cached failure would refuse every export until --refresh.
+    if let Some((file, key)) = entry.filter(|_| report.export_problem.is_none() && report.trial_inconclusive.is_none()) {
         write_cache(&file, &key, &report);
     }
     Ok(report)
@@ -305,13 +349,22 @@ pub fn check(tools: &Tools) -> Result<Report, DoctorError> {
             source: Box::new(source),
         })
     };
-    let banner = query(&tools.ffmpeg, "its version", "-version")?;
+    // The four listings at once: each is a process start and little else.
+    let (banner, probe_banner, filters_text, encoders_text) = std::thread::scope(|scope| {
+        let probe_banner = scope.spawn(|| query(&tools.ffprobe, "its version", "-version"));
+        let filters = scope.spawn(|| query(&tools.ffmpeg, "its filters", "-filters"));
+        let encoders = scope.spawn(|| query(&tools.ffmpeg, "its encoders", "-encoders"));
+        let banner = query(&tools.ffmpeg, "its version", "-version");
+        let join = |h: std::thread::ScopedJoinHandle<'_, Result<String, DoctorError>>| h.join().unwrap_or_else(|_| Ok(String::new()));
+        (banner, join(probe_banner), join(filters), join(encoders))
+    });
+    let banner = banner?;
     let version = version_from_banner(&banner, "ffmpeg").ok_or_else(|| DoctorError::NotFfmpeg {
         path: tools.ffmpeg.display().to_string(),
         program: "ffmpeg",
         first_line: banner.lines().next().unwrap_or_default().chars().take(120).collect(),
     })?;
-    let probe_banner = query(&tools.ffprobe, "its version", "-version")?;
+    let probe_banner = probe_banner?;
     let ffprobe_version = version_from_banner(&probe_banner, "ffprobe").ok_or_else(|| DoctorError::NotFfmpeg {
         path: tools.ffprobe.display().to_string(),
         program: "ffprobe",
@@ -320,13 +373,16 @@ pub fn check(tools: &Tools) -> Result<Report, DoctorError> {
     let version_number = parse_version(&version);
     let version_ok = version_number.is_none_or(|v| v >= MINIMUM_VERSION);
 
-    let filters_text = query(&tools.ffmpeg, "its filters", "-filters")?;
+    let filters_text = filters_text?;
     let filters = listed_names(&filters_text);
-    let missing_filters = REQUIRED_FILTERS.iter().filter(|f| !filters.contains(*f)).map(|f| (*f).to_owned()).collect();
+    let missing_filters: Vec<String> =
+        REQUIRED_FILTERS.iter().chain(TEXT_FILTERS).filter(|f| !filters.contains(*f)).map(|f| (*f).to_owned()).collect();
 
-    let encoders_text = query(&tools.ffmpeg, "its encoders", "-encoders")?;
+    let encoders_text = encoders_text?;
     let listed = listed_names(&encoders_text);
-    let encoders = std::thread::scope(|scope| {
+    // The test encodes, and beside them the media for the trial export.
+    let (encoders, media) = std::thread::scope(|scope| {
+        let media = scope.spawn(|| crate::trial::media(tools, listed.contains("libx264")));
         let handles: Vec<_> = KNOWN_ENCODERS
             .iter()
             .map(|name| {
@@ -343,7 +399,7 @@ pub fn check(tools: &Tools) -> Result<Report, DoctorError> {
                 })
             })
             .collect();
-        handles
+        let encoders: Vec<EncoderStatus> = handles
             .into_iter()
             .zip(KNOWN_ENCODERS)
             .map(|(h, name)| {
@@ -354,10 +410,12 @@ pub fn check(tools: &Tools) -> Result<Report, DoctorError> {
                     reason: Some("the test encode could not be run".to_owned()),
                 })
             })
-            .collect()
+            .collect();
+        (encoders, media.join().unwrap_or_else(|_| Err("making its media crashed".to_owned())))
     });
 
-    Ok(Report {
+    let text_missing = missing_filters.iter().find(|f| TEXT_FILTERS.contains(&f.as_str())).map(|f| format!("it lacks the filter {f}"));
+    let mut report = Report {
         ffmpeg: tools.ffmpeg.clone(),
         ffmpeg_found: tools.ffmpeg_found,
         ffprobe: tools.ffprobe.clone(),
@@ -368,11 +426,23 @@ pub fn check(tools: &Tools) -> Result<Report, DoctorError> {
         build: Some(hex::encode(Sha256::digest(banner.as_bytes()))),
         minimum_version: format!("{}.{}", MINIMUM_VERSION.0, MINIMUM_VERSION.1),
         version_ok,
-        missing_filters,
         encoders,
+        export_problem: None,
+        text_problem: text_missing.clone(),
+        trial_inconclusive: None,
+        missing_filters,
         cached: false,
-        check_seconds: started.elapsed().as_secs_f64(),
-    })
+        check_seconds: 0.0,
+    };
+    // What it cannot do for certain already says enough; otherwise, try it.
+    if report.problem().is_none() {
+        let trials = crate::trial::run(tools, &report.capabilities(), media, text_missing.is_none());
+        report.export_problem = trials.export.err();
+        report.trial_inconclusive = trials.inconclusive;
+        report.text_problem = text_missing.or_else(|| trials.text.and_then(Result::err));
+    }
+    report.check_seconds = started.elapsed().as_secs_f64();
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -428,6 +498,9 @@ mod tests {
             minimum_version: "5.1".into(),
             version_ok: false,
             missing_filters: vec![],
+            export_problem: None,
+            text_problem: None,
+            trial_inconclusive: None,
             encoders: vec![],
             cached: false,
             check_seconds: 0.0,
@@ -436,10 +509,22 @@ mod tests {
         assert!(p.starts_with("/usr/bin/ffmpeg is ffmpeg 4.4.2, older than the 5.1 reel needs"), "{p}");
         assert!(p.contains("brew install ffmpeg"), "{p}");
         r.version_ok = true;
+        r.missing_filters = vec!["drawtext".into(), "overlay".into()];
+        assert!(r.problem().unwrap().contains("lacks the filter overlay that reel needs"), "{:?}", r.problem());
+        // Without drawtext, only timelines with text are refused.
         r.missing_filters = vec!["drawtext".into()];
-        assert!(r.problem().unwrap().contains("lacks the filter drawtext"));
-        r.missing_filters.clear();
-        assert_eq!(r.problem(), None);
+        r.text_problem = Some("it lacks the filter drawtext".into());
+        assert_eq!((r.problem(), r.problem_for(false)), (None, None));
+        let p = r.problem_for(true).unwrap();
+        assert!(
+            p.starts_with("/usr/bin/ffmpeg cannot draw text (it lacks the filter drawtext), and this timeline has text overlays."),
+            "{p}"
+        );
+        // A development build is judged by its trial export.
+        (r.version, r.version_number, r.export_problem) =
+            (Some("N-47683-g0e8b6f5".into()), None, Some("Unrecognized option 'stats_period'.".into()));
+        let p = r.problem().unwrap();
+        assert!(p.starts_with("/usr/bin/ffmpeg is ffmpeg N-47683-g0e8b6f5, a development build, and it cannot run reel's export commands: Unrecognized option 'stats_period'. Install ffmpeg 5.1 or newer"), "{p}");
     }
 
     #[test]

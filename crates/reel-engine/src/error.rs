@@ -115,6 +115,15 @@ impl Error {
         }
     }
 
+    /// What the sentence leaves out but a report needs (the ffmpeg command that failed):
+    /// for `--verbose` and the export log.
+    pub fn details(&self) -> Option<String> {
+        match self {
+            Self::Run(e) => e.details(),
+            _ => None,
+        }
+    }
+
     /// The JSON paths and messages of the timeline problems behind this error, if any.
     pub fn problems(&self) -> &[reel_core::timeline::Problem] {
         match self {

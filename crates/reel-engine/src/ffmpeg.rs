@@ -12,6 +12,9 @@
 //! An explicit path or variable that names nothing usable is an error, not a reason to
 //! look further: the user asked for that binary.
 //!
+//! Every path found is made absolute here, once: jobs run ffmpeg from their own work
+//! folder, where a relative `--ffmpeg node_modules/…/ffmpeg` would name nothing.
+//!
 //! # Running
 //! [`run_command`] runs an argument vector (never a shell line) with a time limit,
 //! capturing stdout and stderr. Its errors carry the shell-escaped command and the last
@@ -222,7 +225,8 @@ impl Tools {
             Some(&ffmpeg),
             lookup,
         )?;
-        Ok(Self { ffmpeg, ffmpeg_found, ffprobe, ffprobe_found })
+        let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+        Ok(Self { ffmpeg: absolute(ffmpeg), ffmpeg_found, ffprobe: absolute(ffprobe), ffprobe_found })
     }
 }
 
@@ -258,6 +262,7 @@ const GENERIC: &[&str] = &[
     "Device creation failed",
     "Failed to set value",
     "Error parsing global options",
+    "Error splitting the argument list",
     "Error opening output file",
     "Error opening output files",
     "Nothing was written into output file",
@@ -266,6 +271,21 @@ const GENERIC: &[&str] = &[
     "Task finished with error code",
     // The AAC encoder closing early because the video encoder failed to open.
     "frames left in the queue on closing",
+    // ffmpeg 6 and 7: one thread telling the next that it failed.
+    "Error sending frames to consumers",
+    "Error marking filters as finished",
+    "Error while filtering",
+];
+
+/// Warnings ffmpeg prints in working exports too: never the reason a run failed, though
+/// they may come first or last.
+const NOISE: &[&str] = &[
+    "Thread message queue blocking",
+    "Guessed Channel Layout",
+    "deprecated pixel format used",
+    "No accelerated colorspace conversion found",
+    "Starting second pass: moving the moov atom",
+    "frames duplicated",
 ];
 
 /// Drops the `[h264_nvenc @ 0x55d…] ` prefix ffmpeg puts before a component's messages.
@@ -295,18 +315,42 @@ pub fn stderr_tail(stderr: &str, lines: usize) -> String {
 }
 
 /// The line of ffmpeg's stderr that says why it failed: the last meaningful line that is
-/// not one of ffmpeg's generic follow-ups ("Conversion failed!"), without the
-/// `[component @ 0x…]` prefix. Lines may be separated by newlines or ` | `.
+/// neither one of ffmpeg's generic follow-ups ("Conversion failed!", "Error sending frames
+/// to consumers") nor a warning that working runs print too ("Thread message queue
+/// blocking"), without the `[component @ 0x…]` prefix. When the line before it came from
+/// the same component, both are given: ffmpeg often states a cause and its consequence
+/// ("OpenEncodeSessionEx failed: unsupported device (2)", "No capable devices found").
+/// Lines may be separated by newlines or ` | `.
 pub fn failure_reason(stderr: &str) -> String {
     let normalised = stderr.replace(" | ", "\n");
     let lines = meaningful_lines(&normalised);
-    let line = lines
-        .iter()
-        .rev()
-        .find(|l| !GENERIC.iter().any(|g| l.contains(g)))
-        .or_else(|| lines.last())
-        .map_or("ffmpeg gave no reason", |l| strip_component(l));
-    line.to_owned()
+    let is_noise = |l: &&str| NOISE.iter().any(|n| l.contains(n));
+    let specific: Vec<&str> = lines.iter().copied().filter(|l| !is_noise(l) && !GENERIC.iter().any(|g| l.contains(g))).collect();
+    let Some((last, before)) = specific.split_last() else {
+        let fallback = lines.iter().rev().find(|l| !is_noise(l)).or_else(|| lines.last());
+        return fallback.map_or("ffmpeg gave no reason", |l| strip_component(l)).to_owned();
+    };
+    match before.last() {
+        Some(previous) if component(previous).is_some() && component(previous) == component(last) => {
+            format!("{}; {}", strip_component(previous), strip_component(last))
+        }
+        _ => strip_component(last).to_owned(),
+    }
+}
+
+/// What ffmpeg complained about in a run that exited 0 (it does after failing to write
+/// the trailer): the line [`failure_reason`] picks, when anything but the warnings that
+/// working runs print too was said.
+pub fn complaint(stderr: &str) -> Option<String> {
+    let normalised = stderr.replace(" | ", "\n");
+    meaningful_lines(&normalised).iter().any(|l| !NOISE.iter().any(|n| l.contains(n))).then(|| failure_reason(stderr))
+}
+
+/// `h264_nvenc` of `[h264_nvenc @ 0x55d…] …`.
+fn component(line: &str) -> Option<&str> {
+    let inner = line.trim().strip_prefix('[')?;
+    let (name, _) = inner.split_once(" @ ")?;
+    (!name.contains(']')).then_some(name)
 }
 
 pub use self::failure_reason as first_reason;
@@ -374,6 +418,38 @@ mod tests {
         assert_eq!(failure_reason("Conversion failed!"), "Conversion failed!");
         assert_eq!(failure_reason("\n\n"), "ffmpeg gave no reason");
         assert_eq!(strip_component("[in#0 ] not a component"), "[in#0 ] not a component");
+    }
+
+    #[test]
+    fn failure_reason_skips_warnings_and_ffmpeg_7_trailers() {
+        // ffmpeg 7 with NVENC on a GPU without an NVENC engine (an H100).
+        let h100 = "[h264_nvenc @ 0x5581d7f0a580] OpenEncodeSessionEx failed: unsupported device (2): (no details)\n\
+            [h264_nvenc @ 0x5581d7f0a580] No capable devices found\n\
+            [vost#0:0/h264_nvenc @ 0x5581d7f09b80] Error while opening encoder - maybe incorrect parameters such as bit_rate, rate, width or height.\n\
+            [vf#0:0 @ 0x5581d7f0b1c0] Error sending frames to consumers: Generic error in an external library\n\
+            [vf#0:0 @ 0x5581d7f0b1c0] Task finished with error code: -542398533 (Generic error in an external library)\n\
+            [vf#0:0 @ 0x5581d7f0b1c0] Terminating thread with return code -542398533 (Generic error in an external library)\n\
+            [vost#0:0/h264_nvenc @ 0x5581d7f09b80] Could not open encoder before EOF\n\
+            [vost#0:0/h264_nvenc @ 0x5581d7f09b80] Task finished with error code: -22 (Invalid argument)\n\
+            [vost#0:0/h264_nvenc @ 0x5581d7f09b80] Terminating thread with return code -22 (Invalid argument)\n\
+            [out#0/null @ 0x5581d7f0a100] Nothing was written into output file, because at least one of its streams received no packets.\n\
+            Conversion failed!\n";
+        assert_eq!(failure_reason(h100), "OpenEncodeSessionEx failed: unsupported device (2): (no details); No capable devices found");
+        // A warning first and last, the reason between.
+        let queue = "[image2 @ 0x1] Thread message queue blocking; consider raising the thread_queue_size option (current value: 8)\n\
+            [mp4 @ 0x2] Error writing trailer: No space left on device\n[image2 @ 0x1] Thread message queue blocking; consider raising the thread_queue_size option\n";
+        assert_eq!(failure_reason(queue), "Error writing trailer: No space left on device");
+        let queue = "[image2 @ 0x1] Thread message queue blocking; consider raising the thread_queue_size option (current value: 8)\nError writing trailer of file:output.mp4: File too large\nError closing file file:output.mp4: File too large\n";
+        assert_eq!(failure_reason(queue), "Error closing file file:output.mp4: File too large");
+        assert_eq!(
+            failure_reason("[image2 @ 0x1] Thread message queue blocking; consider raising it"),
+            "Thread message queue blocking; consider raising it"
+        );
+        assert_eq!(complaint("[image2 @ 0x1] Thread message queue blocking; consider raising it\n\n"), None);
+        assert_eq!(
+            complaint("Error writing trailer of file:x.mp4: File too large\n").as_deref(),
+            Some("Error writing trailer of file:x.mp4: File too large")
+        );
     }
 
     #[test]

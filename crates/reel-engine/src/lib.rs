@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod error;
 pub mod export_log;
 pub mod ffmpeg;
+pub mod files;
 pub mod folders;
 pub mod import;
 pub mod probe;
@@ -19,6 +20,7 @@ pub mod process;
 pub mod run;
 pub mod settings;
 pub mod text;
+pub mod trial;
 pub mod usage;
 pub mod verify;
 

@@ -9,10 +9,11 @@
 
 use crate::error::ToolError;
 use crate::ffmpeg::{meaningful_lines, run_command, run_reading, strip_component, Tools};
+use crate::files::ReadError;
 use reel_core::ffprobe::FfprobeParseError;
 use reel_core::media::MediaInfo;
 use reel_core::timeline::{Problem, Timeline, TimelineError};
-use reel_core::validate::{check_media, MediaMap};
+use reel_core::validate::{check_media, fmt_s, MediaMap};
 use reel_wire::exit;
 use std::fmt;
 use std::io::Read;
@@ -38,6 +39,8 @@ pub enum ProbeError {
     NotMedia { path: String, reason: String },
     #[error("{path} is {what}, which would make ffmpeg open other files or generate media; reel accepts only plain media files, so export it to a single file (MP4, MOV, MKV, WAV, PNG, ...) and use that")]
     Refused { path: String, what: String },
+    #[error("{path} is cut short: its header says it lasts {} s, but its data ends at {} s (a copy or download that did not finish?); copy or export the whole file again and use that", fmt_s(*claimed), fmt_s(*data_end))]
+    CutShort { path: String, claimed: f64, data_end: f64 },
     #[error("ffprobe could not probe {path}: {source}")]
     Tool { path: String, source: ToolError },
     #[error("ffprobe's report on {path} could not be read: {source}")]
@@ -115,11 +118,12 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
     let image = is_image(path);
     // The keyframe listing runs beside the streams probe (it needs nothing from it): two
     // ffprobe processes at once instead of one after the other.
-    let listing = (depth == ProbeDepth::Keyframes && !image).then(|| {
-        let (ffprobe, args) = (ffprobe.to_owned(), reel_core::args::ffprobe_keyframe_args(&abs));
+    let list = |select: &str| {
+        let (ffprobe, args) = (ffprobe.to_owned(), reel_core::args::ffprobe_packet_args(&abs, select));
         // Read as it streams, keyframes kept: reel's memory does not grow with the file.
         std::thread::spawn(move || run_reading(&ffprobe, &args, PROBE_TIMEOUT, |out| reel_core::ffprobe::keyframes_from_csv(Batched(out))))
-    });
+    };
+    let listing = (depth == ProbeDepth::Keyframes && !image).then(|| list("v"));
     // Where the first video packet lies, for the encoder's settings (x264 writes them into
     // the first frame): a third small ffprobe beside the others.
     let first_packet = (depth == ProbeDepth::Keyframes && !image).then(|| {
@@ -136,27 +140,45 @@ fn probe_to(ffprobe: &Path, path: &Path, shown: &str, depth: ProbeDepth) -> Resu
     let mut info = reel_core::ffprobe::parse(&out.stdout).map_err(unparsed)?;
     // The file's identity as it was probed: a later change to it is a different source.
     info.size = Some(meta.len());
-    info.modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_nanos() as u64);
+    info.modified = modified_ns(&meta);
     if let Some(format) = info.refused_format() {
         return Err(ProbeError::Refused { path: shown.to_owned(), what: refused_what(format) });
     }
     if info.streams.is_empty() {
         return Err(ProbeError::NotMedia { path: shown.to_owned(), reason: "it has no audio, video or image streams".to_owned() });
     }
-    let video = info.video().filter(|_| !info.is_still_image()).map(|v| v.index);
-    if let (Some(index), Some(listing)) = (video, listing) {
-        let unfinished = || FfprobeParseError { reason: "its packet listing was not read to the end in time".to_owned() };
-        let (listed, _) = listing.join().unwrap_or_else(|_| Ok((None, String::new()))).map_err(failed)?;
-        let keys = listed.unwrap_or_else(|| Err(unfinished())).map_err(unparsed)?;
-        (info.keyframes, info.keyframe_dts) = keys.of(index, info.start_time.unwrap_or(0.0));
+    let Some(listing) = listing.filter(|_| !info.is_still_image()) else { return Ok(info) };
+    // A file without video: where its audio ends is what can be cut short.
+    let (listing, index) = match (info.video(), info.audio()) {
+        (Some(v), _) => (listing, v.index),
+        (None, Some(a)) => (list("a"), a.index),
+        (None, None) => return Ok(info),
+    };
+    let unfinished = || FfprobeParseError { reason: "its packet listing was not read to the end in time".to_owned() };
+    let (listed, _) = listing.join().unwrap_or_else(|_| Ok((None, String::new()))).map_err(failed)?;
+    let packets = listed.unwrap_or_else(|| Err(unfinished())).map_err(unparsed)?;
+    let origin = info.start_time.unwrap_or(0.0);
+    if info.video().is_some() {
+        (info.keyframes, info.keyframe_dts) = packets.of(index, origin);
+    }
+    info.data_end = packets.end_of(index, origin);
+    if let Some(cut) = info.cut_short() {
+        return Err(ProbeError::CutShort { path: shown.to_owned(), claimed: cut.claimed, data_end: cut.data_end });
     }
     let listed = first_packet.and_then(|t| t.join().ok().flatten());
+    let video = info.video().map(|v| v.index);
     if let (Some(video), Some(listed)) = (info.streams.iter_mut().find(|s| Some(s.index) == video), listed) {
         if video.encoder_settings.is_none() {
             video.encoder_settings = first_packet_settings(&absolute, &listed);
         }
     }
     Ok(info)
+}
+
+/// When a file was last modified, nanoseconds since the Unix epoch: with its size, the
+/// identity a probe records (cache keys and the check that sources did not change use it).
+pub fn modified_ns(meta: &std::fs::Metadata) -> Option<u64> {
+    meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).and_then(|d| u64::try_from(d.as_nanos()).ok())
 }
 
 /// The most of the first video packet read for the encoder's settings: x264's message
@@ -247,6 +269,10 @@ pub enum LoadError {
     Directory { path: String },
     #[error("the timeline {path} cannot be read ({reason}); check that it is a file you are allowed to read")]
     Unreadable { path: String, reason: String },
+    #[error("the timeline {path} is not a regular file (a device, pipe or socket), so reading it might never end; save the timeline to a file and give that file's path")]
+    NotAFile { path: String },
+    #[error("the timeline {path} is {}, over the {} reel reads; a timeline is a JSON file of a few megabytes at most, so check that this is the right file", crate::files::megabytes(*size), crate::files::megabytes(*limit))]
+    TooLarge { path: String, size: u64, limit: u64 },
     #[error("the timeline {path} is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8 JSON")]
     NotUtf8 { path: String, offset: usize },
     /// Structural problems, or problems with the media: every one found, each at its JSON path.
@@ -294,8 +320,12 @@ fn render_invalid(path: &str, error: &TimelineError) -> String {
     Render(path, error).to_string()
 }
 
+/// The largest timeline file reel reads: 100,000 clips take about 10 MB.
+pub const TIMELINE_LIMIT: u64 = 256_000_000;
+
 /// Reads and parses a timeline file, checking its structure only (no media is opened).
-/// A `.otio` file is imported from OpenTimelineIO ([`crate::import`]).
+/// A `.otio` file is imported from OpenTimelineIO ([`crate::import`]). Only a regular file
+/// of at most [`TIMELINE_LIMIT`] bytes is read.
 pub fn read_timeline(path: &Path) -> Result<Timeline, LoadError> {
     let shown = path.display().to_string();
     let text = read_text(path)?;
@@ -307,13 +337,15 @@ pub fn read_timeline(path: &Path) -> Result<Timeline, LoadError> {
     reel_core::timeline::parse(text, &base).map_err(|error| LoadError::Invalid { path: shown, error })
 }
 
-/// A timeline file's text.
+/// A timeline file's text: only a regular file of at most [`TIMELINE_LIMIT`] bytes.
 pub(crate) fn read_text(path: &Path) -> Result<String, LoadError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => LoadError::Missing { path: shown.clone() },
-        _ if path.is_dir() => LoadError::Directory { path: shown.clone() },
-        _ => LoadError::Unreadable { path: shown.clone(), reason: e.to_string() },
+    let bytes = crate::files::read_bounded(path, TIMELINE_LIMIT).map_err(|e| match e {
+        ReadError::Missing => LoadError::Missing { path: shown.clone() },
+        ReadError::Directory => LoadError::Directory { path: shown.clone() },
+        ReadError::NotRegular => LoadError::NotAFile { path: shown.clone() },
+        ReadError::TooLarge { size, limit } => LoadError::TooLarge { path: shown.clone(), size, limit },
+        ReadError::Io(e) => LoadError::Unreadable { path: shown.clone(), reason: e.to_string() },
     })?;
     String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 { path: shown, offset: e.utf8_error().valid_up_to() })
 }
@@ -425,10 +457,12 @@ mod tests {
     #[test]
     fn probing_lists_packets_and_decodes_nothing() {
         let streams = reel_core::args::ffprobe_args("/m/a.mp4").join(" ");
-        let packets = reel_core::args::ffprobe_keyframe_args("/m/a.mp4").join(" ");
+        let packets = reel_core::args::ffprobe_packet_args("/m/a.mp4", "v").join(" ");
         assert!(!streams.contains("packet") && streams.contains("-show_streams") && streams.contains("-show_format"), "{streams}");
         assert!(
-            packets.contains("-select_streams v -show_entries packet=stream_index,pts_time,dts_time,flags -print_format csv=p=0"),
+            packets.contains(
+                "-select_streams v -show_entries packet=stream_index,pts_time,dts_time,duration_time,flags -print_format csv=p=0"
+            ),
             "{packets}"
         );
         for args in [&streams, &packets] {

@@ -34,8 +34,11 @@ pub const TAIL_LINES: usize = 40;
 /// How much of stderr is kept whole (for classifying failures); the rest is dropped.
 const STDERR_KEEP: usize = 256 * 1024;
 
-/// How long to wait for a finished program's pipes to close (a grandchild may hold them).
-const PIPE_GRACE: Duration = Duration::from_secs(1);
+/// How long to wait for a finished program's pipes to close (a grandchild may hold them)
+/// and their readers to finish. Normally they are done at once; on a loaded machine a
+/// reader thread waited more than a second to run, and its output was lost ("ffprobe
+/// printed nothing").
+const PIPE_GRACE: Duration = Duration::from_secs(5);
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]
@@ -301,6 +304,20 @@ fn tie_to_parent(cmd: &mut Command) {
                 Ok(())
             });
         }
+    }
+}
+
+/// Makes a write past the file-size limit (`ulimit -f`) fail with "File too large" instead
+/// of killing the writer with SIGXFSZ, for reel and the programs it starts (an ignored
+/// signal stays ignored across exec): ffmpeg then says why it failed, and reel, which died
+/// silently while writing its log, reports it. Elsewhere it does nothing.
+pub fn survive_file_size_limit() {
+    #[cfg(unix)]
+    {
+        use nix::sys::signal::{signal, SigHandler, Signal};
+        // SAFETY: ignoring a signal installs no handler code that could run at any time.
+        #[allow(unsafe_code)]
+        let _ = unsafe { signal(Signal::SIGXFSZ, SigHandler::SigIgn) };
     }
 }
 

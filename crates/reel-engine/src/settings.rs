@@ -118,14 +118,21 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Reads the settings file at `path`; a missing file is empty settings.
+/// The largest settings file reel reads (it holds a dozen keys).
+pub const SETTINGS_LIMIT: u64 = 1_000_000;
+
+/// Reads the settings file at `path`; a missing file is empty settings. Only a regular
+/// file of at most [`SETTINGS_LIMIT`] bytes is read.
 pub fn load_from(path: &Path) -> Result<Settings, SettingsError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Settings { path: Some(path.to_owned()), found: true, file: parse(&text, path)? }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Ok(Settings { path: Some(path.to_owned()), found: false, file: SettingsFile::default() })
+    let unreadable = |reason: String| SettingsError::Unreadable { path: path.display().to_string(), reason };
+    match crate::files::read_bounded(path, SETTINGS_LIMIT) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes)
+                .map_err(|e| unreadable(format!("it is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))?;
+            Ok(Settings { path: Some(path.to_owned()), found: true, file: parse(&text, path)? })
         }
-        Err(e) => Err(SettingsError::Unreadable { path: path.display().to_string(), reason: e.to_string() }),
+        Err(crate::files::ReadError::Missing) => Ok(Settings { path: Some(path.to_owned()), found: false, file: SettingsFile::default() }),
+        Err(e) => Err(unreadable(e.reason())),
     }
 }
 

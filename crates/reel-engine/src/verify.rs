@@ -36,6 +36,15 @@ pub fn moov_before_mdat(path: &Path) -> std::io::Result<bool> {
     Ok(false)
 }
 
+/// The verification problem when ffprobe cannot read the written file at all.
+pub fn unreadable(e: &crate::probe::ProbeError) -> String {
+    use crate::probe::ProbeError;
+    match e {
+        ProbeError::NotMedia { reason, .. } => format!("ffprobe cannot read it ({reason})"),
+        other => format!("it cannot be probed ({other})"),
+    }
+}
+
 /// Compares the probed output with the plan; returns every mismatch as a sentence.
 pub fn check(plan: &Plan, info: &MediaInfo, path: &Path) -> Vec<String> {
     let mut wrong = Vec::new();

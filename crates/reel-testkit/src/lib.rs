@@ -43,7 +43,8 @@ fn ffmpeg(args: &[&str]) {
 }
 
 /// Writes `name` in the fixtures folder once: generated under a temporary name, then
-/// renamed, so concurrent test processes never see half a file.
+/// linked into place, so concurrent test processes never see half a file and a fixture in
+/// use is never replaced.
 fn cached(name: &str, make: impl FnOnce(&str)) -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let path = fixtures_dir().join(name);
@@ -51,9 +52,14 @@ fn cached(name: &str, make: impl FnOnce(&str)) -> PathBuf {
         let unique = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let tmp = fixtures_dir().join(format!(".{}-{unique}.{name}", std::process::id()));
         make(tmp.to_str().expect("utf-8 path"));
-        // Another thread or process may have finished the same fixture first; either copy
-        // is complete, and rename replaces atomically.
-        std::fs::rename(&tmp, &path).expect("rename fixture");
+        // Another thread or process may have finished the same fixture first and be using
+        // it: the first complete copy stays (a link never replaces a file), so a fixture
+        // never changes under a test (reel notices a source that changes during an export).
+        if std::fs::hard_link(&tmp, &path).is_err() && !path.exists() {
+            // A file system without links: a rename, which cannot see a copy made meanwhile.
+            std::fs::rename(&tmp, &path).expect("rename fixture");
+        }
+        let _ = std::fs::remove_file(&tmp);
     }
     path
 }
@@ -298,6 +304,15 @@ fn video_tkhd(bytes: &[u8]) -> Option<usize> {
 pub fn still_image(name: &str, width: u32, height: u32, color: &str) -> PathBuf {
     cached(&format!("{name}-{width}x{height}-{}.png", color.trim_start_matches('#')), |out| {
         ffmpeg(&["-f", "lavfi", "-i", &format!("color=c={color}:s={width}x{height}"), "-frames:v", "1", "-f", "image2", out]);
+    })
+}
+
+/// A black one-bit PNG of any size: a few kilobytes even at 16000x16000, for tests of
+/// images too large to accept.
+pub fn huge_image(width: u32, height: u32) -> PathBuf {
+    cached(&format!("black-{width}x{height}-monob.png"), |out| {
+        let source = format!("color=c=black:s={width}x{height}");
+        ffmpeg(&["-f", "lavfi", "-i", &source, "-frames:v", "1", "-pix_fmt", "monob", "-f", "image2", out]);
     })
 }
 

@@ -1,10 +1,12 @@
 //! `reel doctor`: which ffmpeg and ffprobe, found how, their version, the filters reel
 //! needs, and for each encoder reel knows whether it is listed and really encodes.
-//! Exits 4 when ffmpeg is missing, too old or lacks a filter reel needs.
+//! Exits 4 when ffmpeg is missing, too old, lacks a filter reel needs or fails its trial
+//! export; an ffmpeg that cannot draw text is reported, and only timelines with text are
+//! refused.
 
 use super::{print_json, print_out, tools, Result};
 use crate::{Cli, DoctorArgs};
-use reel_engine::doctor::{self, Report, REQUIRED_FILTERS};
+use reel_engine::doctor::{self, Report, REQUIRED_FILTERS, TEXT_FILTERS};
 use reel_engine::Error;
 
 pub(crate) fn run(cli: &Cli, args: &DoctorArgs) -> Result {
@@ -28,7 +30,7 @@ pub(crate) fn render(report: &Report) -> String {
     out.push_str(&format!("ffprobe   {} (found via {})\n", report.ffprobe.display(), report.ffprobe_found));
     let version = report.version.as_deref().unwrap_or("unknown");
     let verdict = match (report.version_number, report.version_ok) {
-        (None, _) => "a development build, assumed new enough".to_owned(),
+        (None, _) => "a development build: judged by its trial export".to_owned(),
         (Some(_), true) => format!("minimum {}: ok", report.minimum_version),
         (Some(_), false) => format!("minimum {}: TOO OLD", report.minimum_version),
     };
@@ -37,9 +39,19 @@ pub(crate) fn render(report: &Report) -> String {
         out.push_str(&format!("          ffprobe is version {v}, not the same as ffmpeg\n"));
     }
     if report.missing_filters.is_empty() {
-        out.push_str(&format!("filters   all {} that reel needs are present\n", REQUIRED_FILTERS.len()));
+        out.push_str(&format!("filters   all {} that reel needs are present\n", REQUIRED_FILTERS.len() + TEXT_FILTERS.len()));
     } else {
         out.push_str(&format!("filters   MISSING {}\n", report.missing_filters.join(", ")));
+    }
+    let trial = match (&report.export_problem, &report.trial_inconclusive, report.problem()) {
+        (Some(why), _, _) => format!("FAILED: {why}"),
+        (None, Some(why), _) => format!("could not be tried here: {why}"),
+        (None, None, Some(_)) => "not tried".to_owned(),
+        (None, None, None) => "ok".to_owned(),
+    };
+    out.push_str(&format!("export    {trial} (a trial export of every kind of item)\n"));
+    if let Some(why) = &report.text_problem {
+        out.push_str(&format!("text      NOT POSSIBLE: {why}; timelines with text overlays cannot be exported\n"));
     }
     out.push_str("encoders\n");
     let width = report.encoders.iter().map(|e| e.name.len()).max().unwrap_or(0);

@@ -7,6 +7,7 @@ use super::settings::{default_output, effective, flag_settings, user_settings};
 use super::Result;
 use crate::{Cli, ExportArgs, ProgressMode};
 use reel_engine::export_log::{self, Entry, Outcome};
+use reel_engine::run::InputFile;
 use reel_engine::{RunOptions, Tools};
 use reel_wire::{exit, ErrorEvent, Event, ExportReport, MessageEvent, PlanEvent, StageEvent, StageTimings, StartEvent};
 use std::io::{IsTerminal, Write};
@@ -165,7 +166,9 @@ fn log(out: &mut Output, entry: &mut Entry, result: &Result<ExportReport>, resou
                 exit::EXPORT_FAILED => Outcome::Failed,
                 _ => Outcome::Refused,
             };
-            (entry.exit_code, entry.error_class, entry.error) = (code, Some(e.class().to_owned()), Some(e.to_string()));
+            // The log keeps what the sentence leaves out (the ffmpeg command).
+            let error = e.details().map_or_else(|| e.to_string(), |details| format!("{e}\n{details}"));
+            (entry.exit_code, entry.error_class, entry.error) = (code, Some(e.class().to_owned()), Some(error));
             entry.total_s = Some(elapsed);
         }
     }
@@ -215,7 +218,11 @@ fn export(cli: &Cli, args: &ExportArgs, cancel: &Arc<AtomicBool>, out: &mut Outp
     for w in &plan.warnings {
         out.warn(w.clone());
     }
-    let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel), cache };
+    // The timeline and the settings file are inputs too: never written over.
+    let mut inputs = InputFile::sources(&timeline, &media);
+    inputs.push(InputFile::named(&args.timeline));
+    inputs.extend(file.path.iter().filter(|_| file.found).map(InputFile::named));
+    let options = RunOptions { overwrite: args.overwrite, verbose: cli.verbose, cancel: Arc::clone(cancel), cache, inputs };
     let timings = StageTimings { probe, plan: plan_time, total: probe + plan_time, ..StageTimings::default() };
     match reel_engine::run_plan(&plan, &tools, &destination, &options, timings.clone(), &mut |e| out.emit(&e)) {
         // A smart render whose re-encoded frames did not reproduce the source's parameter

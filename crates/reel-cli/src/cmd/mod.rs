@@ -27,6 +27,9 @@ pub(crate) type Result<T = ()> = std::result::Result<T, Error>;
 pub fn dispatch(cli: &Cli) -> std::result::Result<(), i32> {
     run(cli).map_err(|e| {
         eprintln!("error: {e}");
+        if let Some(details) = e.details().filter(|_| cli.verbose) {
+            eprintln!("  {details}");
+        }
         e.exit_code()
     })
 }

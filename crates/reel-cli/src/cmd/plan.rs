@@ -6,7 +6,7 @@ use super::settings::{effective, flag_settings, user_settings};
 use super::{load, print_json, print_out, tools, Result};
 use crate::{Cli, PlanArgs, PlanFlags};
 use reel_core::plan::{Plan, PlanOptions, SegmentCache, Strategy};
-use reel_core::timeline::{OutputSettings, Timeline};
+use reel_core::timeline::{OutputSettings, OverlayKind, Timeline};
 use reel_core::validate::MediaMap;
 use reel_engine::cache::Store;
 use reel_engine::{doctor, Error, Tools};
@@ -30,7 +30,9 @@ pub(crate) fn make_plan(
         ),
     };
     let report = doctor::doctor(tools, false)?;
-    if let Some(problem) = report.problem() {
+    // Text overlays need drawtext; other timelines do not.
+    let has_text = timeline.overlays.iter().any(|o| matches!(o.kind, OverlayKind::Text { .. }));
+    if let Some(problem) = report.problem_for(has_text) {
         return Err(Error::FfmpegUnusable(problem));
     }
     let widths = reel_engine::text::measure(tools, timeline)?;

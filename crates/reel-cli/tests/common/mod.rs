@@ -287,6 +287,37 @@ pub fn which(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
 }
 
+/// An ffmpeg that behaves like the real one except for export jobs (those with
+/// `-progress`) run in `env`'s folder, where `export` (a bash snippet with the real
+/// arguments in "$@") runs instead. doctor's trial exports (in a folder of their own) get
+/// the real behaviour: the fault is the export's, not the ffmpeg's.
+pub fn fake_ffmpeg(env: &Env, export: &str) -> String {
+    let real = which("ffmpeg").expect("ffmpeg on PATH");
+    let dir = env.dir.path().canonicalize().expect("the folder");
+    let script = env.write(
+        "bin/ffmpeg",
+        format!(
+            "#!/bin/bash\ncase \"$*|$(pwd -P)\" in *-progress*'|{}/'*) {export} ;; esac\nexec '{}' \"$@\"\n",
+            dir.display(),
+            real.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    script.display().to_string()
+}
+
+/// Writes `timeline.json` with 20,000 clips of a source with a long name: one ffmpeg input
+/// each, about 10 MB of arguments, over any system's command-line limit (Linux: 2 MB with
+/// the usual stack limit).
+pub fn timeline_too_long_for_one_command_line(env: &Env) {
+    let name = format!("{}.mp4", "a-very-long-source-name".repeat(8));
+    env.media(&name, &reel_testkit::fixture(reel_testkit::Fixture::Small30));
+    let clips: Vec<String> = (0..20_000)
+        .map(|i| format!(r#"{{"source":"{name}","in":{},"out":{}}}"#, f64::from(i % 50) * 0.1, f64::from(i % 50) * 0.1 + 0.05))
+        .collect();
+    env.timeline(&format!(r#"{{"reel":1,"output":{{"width":160,"height":90,"fps":30}},"video":[{}]}}"#, clips.join(",")));
+}
+
 /// A main-track item for the expectation model: what timeline v1 says is on screen.
 #[derive(Clone, Copy)]
 pub enum Item {

@@ -478,9 +478,15 @@ impl VideoGraph {
                         path: source.path.clone(),
                         kind: InputKind::StillImage { framerate: fps },
                         seek: None,
-                        duration: Some(end as f64 * fps.period() + fps.period()),
+                        duration: None,
                     });
-                    chains.push(format!("[{n}:v]{scale}format=rgba{alpha}[o{j}]"));
+                    // Decoded and scaled once, then repeated on the output grid up to the
+                    // last frame it is shown on.
+                    chains.push(format!(
+                        "[{n}:v]{scale}format=rgba{alpha},loop=loop=-1:size=1,setpts={},trim=end_frame={}[o{j}]",
+                        escape_value(&format!("N/({fps})/TB")),
+                        end + 1
+                    ));
                     chains.push(format!(
                         "[{drawn}][o{j}]overlay=x={}:y={}:eof_action=pass:enable={on}[{target}]",
                         escape_value(&ox),

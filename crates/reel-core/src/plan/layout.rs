@@ -3,7 +3,7 @@
 use super::{PlanError, DEFAULT_AUDIO_BITRATE, DEFAULT_CHANNELS, DEFAULT_FPS, DEFAULT_HEIGHT, DEFAULT_SAMPLE_RATE, DEFAULT_WIDTH};
 use crate::media::{MediaInfo, StreamInfo};
 use crate::timeline::{Dimension, FrameRateSetting, Item, OutputSettings, Timeline};
-use crate::validate::MediaMap;
+use crate::validate::{fmt_s, fmt_s_to, MediaMap};
 use crate::Rational;
 
 /// Times within this of a frame boundary count as on it (timeline v1, "Timing").
@@ -188,7 +188,7 @@ impl Layout {
             spans.push(span);
         }
         let total = start;
-        let frames = frame_at_or_after(total, fps).max(1);
+        let frames = frame_at_or_after(total, fps);
         let duration = frames as f64 * fps.period();
         let samples = (duration * f64::from(sample_rate)).round() as u64;
         let n = spans.len();
@@ -209,8 +209,40 @@ impl Layout {
             if spans[i].frames > 0 || (matches!(item, Item::Clip(_)) && next_to_transition) {
                 continue;
             }
-            let what = if let Item::Transition(t) = item { format!(" (a {} transition)", t.kind.as_str()) } else { String::new() };
-            warnings.push(format!("video[{i}]{what} lasts {:.4} s, shorter than one output frame; it shows no frame", spans[i].duration));
+            let span = &spans[i];
+            let what = match item {
+                Item::Transition(t) => {
+                    warnings.push(format!(
+                        "video[{i}] (a {} transition) lasts {:.4} s, shorter than one output frame; it shows no frame",
+                        t.kind.as_str(),
+                        span.duration
+                    ));
+                    continue;
+                }
+                Item::Clip(c) => format!(" ({} from {} s to {} s)", c.source.written, fmt_s_to(span.in_s, 9), fmt_s_to(span.out_s, 9)),
+                Item::Gap(_) => String::new(),
+            };
+            // A clip or gap that covers no frame would make an empty export, or a join with
+            // nothing in it: refused here, so `reel check` and `reel export` agree.
+            return Err(PlanError::Invalid {
+                path: format!("video[{i}]"),
+                message: format!(
+                    "lasts {} s{what}, which covers no output frame at {} fps (one frame is {} s); make it at least one frame long, or remove it",
+                    fmt_s_to(span.duration, 9),
+                    fmt_s(fps.as_f64()),
+                    fmt_s(fps.period())
+                ),
+            });
+        }
+        if frames == 0 {
+            return Err(PlanError::Invalid {
+                path: "video".to_owned(),
+                message: format!(
+                    "lasts {} s in all, less than one output frame at {} fps: nothing would be exported",
+                    fmt_s_to(total, 9),
+                    fmt_s(fps.as_f64())
+                ),
+            });
         }
         Ok(Self {
             width,

@@ -2,10 +2,9 @@
 //! the output is not an input, it does not exist unless overwriting, the command lines fit),
 //! the private work folder beside the destination, and the final move into place.
 
-use super::RunError;
+use super::{InputFile, RunError};
 use reel_core::plan::{Job, LinkTarget, Plan};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 #[cfg(unix)]
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -19,23 +18,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
 #[cfg(not(unix))]
 fn same_file(a: &Path, b: &Path) -> bool {
     matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
-}
-
-/// Work folders of runs that crashed, older than a day, are removed.
-pub(super) fn reclaim_stale(folder: &Path) {
-    let Ok(entries) = std::fs::read_dir(folder) else { return };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let old = entry
-            .metadata()
-            .ok()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| SystemTime::now().duration_since(t).ok())
-            .is_some_and(|age| age > Duration::from_hours(24));
-        if name.to_string_lossy().starts_with(".reel-") && old && entry.path().is_dir() {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
 }
 
 /// The most bytes of arguments (with their terminating NULs) a program can be started
@@ -75,18 +57,20 @@ pub fn check_command_lines(plan: &Plan, program: &Path) -> Result<(), RunError> 
     Ok(())
 }
 
-/// Checks the destination before any work: its folder is writable, it is not an input,
-/// and it does not exist unless overwriting.
-pub fn check_destination(plan: &Plan, destination: &Path, overwrite: bool) -> Result<PathBuf, RunError> {
+/// Checks the destination before any work: its folder is writable, it is not an input
+/// (of the plan, or one of `inputs`: the timeline, the settings file), and it does not
+/// exist unless overwriting.
+pub fn check_destination(plan: &Plan, destination: &Path, inputs: &[InputFile], overwrite: bool) -> Result<PathBuf, RunError> {
     let shown = destination.display().to_string();
     let folder = destination.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_owned);
     let meta = std::fs::metadata(&folder).map_err(|e| RunError::Folder { folder: folder.display().to_string(), reason: e.to_string() })?;
     if !meta.is_dir() {
         return Err(RunError::Folder { folder: folder.display().to_string(), reason: "it is not a folder".to_owned() });
     }
-    for input in plan.sources() {
-        if same_file(destination, Path::new(&input)) {
-            return Err(RunError::IsInput { path: shown, input });
+    let named = inputs.iter().map(|i| (i.path.clone(), i.shown.clone()));
+    for (input, input_shown) in plan.sources().into_iter().map(|p| (PathBuf::from(&p), p)).chain(named) {
+        if same_file(destination, &input) {
+            return Err(RunError::IsInput { path: shown, input: input_shown });
         }
     }
     if destination.is_dir() {
@@ -125,19 +109,82 @@ pub(super) fn prepare(plan: &Plan, job: &Job, root: &Path) -> Result<PathBuf, Ru
     Ok(work)
 }
 
-/// Moves the finished file into place: no-clobber unless overwriting.
+/// Moves the finished file into place. Unless overwriting, it never replaces a file that
+/// appeared meanwhile (another program's, another export's): an atomic no-replace rename
+/// where the system has one (Linux `renameat2`, macOS `renamex_np`), else a hard link
+/// (also atomic), and only where neither works (a file system without links) a check
+/// followed by a rename.
 pub(super) fn place(from: &Path, destination: &Path, overwrite: bool) -> Result<(), RunError> {
     let fail = |e: std::io::Error| RunError::Rename { path: destination.display().to_string(), reason: e.to_string() };
+    let exists = || RunError::Exists { path: destination.display().to_string() };
     if overwrite {
         return std::fs::rename(from, destination).map_err(fail);
+    }
+    match rename_no_replace(from, destination) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists()),
+        Err(_) => {}
     }
     match std::fs::hard_link(from, destination) {
         Ok(()) => {
             let _ = std::fs::remove_file(from);
             Ok(())
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(RunError::Exists { path: destination.display().to_string() }),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
         Err(_) if !destination.exists() => std::fs::rename(from, destination).map_err(fail),
-        Err(_) => Err(RunError::Exists { path: destination.display().to_string() }),
+        Err(_) => Err(exists()),
+    }
+}
+
+/// Renames `from` to `to` unless `to` exists (then `AlreadyExists`), atomically; an
+/// `Unsupported` (or the file system's) error where that cannot be done.
+fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use nix::fcntl::{renameat2, RenameFlags};
+        renameat2(None, from, None, to, RenameFlags::RENAME_NOREPLACE).map_err(std::io::Error::from)
+    }
+    #[cfg(target_os = "macos")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (from, to) = (std::ffi::CString::new(from.as_os_str().as_bytes())?, std::ffi::CString::new(to.as_os_str().as_bytes())?);
+        // SAFETY: both are valid NUL-terminated paths that outlive the call.
+        #[allow(unsafe_code)]
+        let result = unsafe { libc::renamex_np(from.as_ptr(), to.as_ptr(), libc::RENAME_EXCL) };
+        if result == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    }
+    #[cfg(not(any(all(target_os = "linux", target_env = "gnu"), target_os = "macos")))]
+    {
+        let _ = (from, to);
+        Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placing_never_replaces_a_file_that_appeared_unless_overwriting() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (from, to) = (tmp.path().join("output.mp4"), tmp.path().join("out.mp4"));
+        std::fs::write(&from, b"new").unwrap();
+        std::fs::write(&to, b"someone else's").unwrap();
+        assert!(matches!(place(&from, &to, false), Err(RunError::Exists { .. })));
+        assert_eq!(std::fs::read(&to).unwrap(), b"someone else's");
+        assert!(
+            matches!(rename_no_replace(&from, &to), Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || e.kind() == std::io::ErrorKind::Unsupported)
+        );
+        place(&from, &to, true).unwrap();
+        assert_eq!(std::fs::read(&to).unwrap(), b"new");
+        std::fs::write(&from, b"newer").unwrap();
+        std::fs::remove_file(&to).unwrap();
+        place(&from, &to, false).unwrap();
+        assert!(!from.exists());
+        assert_eq!(std::fs::read(&to).unwrap(), b"newer");
     }
 }

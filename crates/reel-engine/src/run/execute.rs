@@ -20,7 +20,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 /// What the jobs of an export did.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct Executed {
     /// Cacheable jobs that were rendered.
     pub rendered: u32,
@@ -29,6 +29,9 @@ pub(super) struct Executed {
     pub reused_bytes: u64,
     /// What rendering the reused entries took when they were made.
     pub seconds_saved: f64,
+    /// What the final job's ffmpeg said although it exited 0 (it does after failing to
+    /// write the trailer), for the verification's sentence.
+    pub final_said: Option<String>,
 }
 
 /// Why the jobs did not all finish.
@@ -55,8 +58,8 @@ enum Message {
 
 /// How a job that ended well got its output.
 enum Outcome {
-    /// ffmpeg rendered it.
-    Rendered,
+    /// ffmpeg rendered it; what it said although it exited 0, if anything.
+    Rendered { said: Option<String> },
     /// It was in the segment cache (checked, then linked).
     Reused(crate::cache::Reused),
 }
@@ -155,9 +158,12 @@ pub(super) fn execute(
                     renders -= 1;
                 }
                 match result {
-                    Ok(Outcome::Rendered) => {
+                    Ok(Outcome::Rendered { said }) => {
                         if plan.jobs[i].cache_key.is_some() {
                             executed.rendered += 1;
+                        }
+                        if plan.jobs[i].id == plan.final_job {
+                            executed.final_said = said;
                         }
                         progress.finish(i);
                     }
@@ -226,17 +232,15 @@ impl Worker {
         match finished.ended {
             Ended::Cancelled => return Err(Failure::Cancelled),
             ended if !ended.success() => {
-                let stderr = finished.stderr.last(8);
+                let reason = crate::ffmpeg::failure_reason(&finished.stderr.tail.join("\n"));
                 if self.hardware {
-                    return Err(Failure::Hardware {
-                        job: self.job.id.clone(),
-                        reason: crate::ffmpeg::failure_reason(&finished.stderr.text).replace(&self.encoder, "the encoder"),
-                    });
+                    return Err(Failure::Hardware { job: self.job.id.clone(), reason: reason.replace(&self.encoder, "the encoder") });
                 }
                 return Err(Failure::Run(RunError::Ffmpeg {
                     job: self.job.id.clone(),
                     status: ended.describe(),
-                    stderr,
+                    advice: super::facts::advice(&reason),
+                    reason,
                     command: finished.command,
                 }));
             }
@@ -245,28 +249,27 @@ impl Worker {
         let seconds = started.elapsed().as_secs_f64();
         // The final job's file is verified in full by the caller; a part is checked here,
         // before anything (the join, the cache) relies on it.
+        let said = crate::ffmpeg::complaint(&finished.stderr.tail.join("\n"));
         if !self.is_final {
-            let info = crate::probe::probe_streams(&self.ffprobe, &output).map_err(|e| RunError::Part {
+            let part = |problems: String| RunError::Part {
                 job: self.job.id.clone(),
-                problems: e.to_string(),
+                problems,
                 path: output.display().to_string(),
-            })?;
+                said: said.clone(),
+            };
+            let info = crate::probe::probe_streams(&self.ffprobe, &output).map_err(|e| part(crate::verify::unreadable(&e)))?;
             if let Some(why) = crate::verify::unmatched_parameter_sets(&self.job, &info) {
                 return Err(Failure::Run(RunError::Unmatched { job: self.job.id.clone(), why }));
             }
             let problems = crate::verify::check_part(&self.job, &info);
             if !problems.is_empty() {
-                return Err(Failure::Run(RunError::Part {
-                    job: self.job.id.clone(),
-                    problems: problems.join("; "),
-                    path: output.display().to_string(),
-                }));
+                return Err(Failure::Run(part(problems.join("; "))));
             }
         }
         if let Some((cache, key)) = &self.cache {
             // A cache that cannot take the entry only loses the reuse next time.
             let _ = cache.store(key, &output, seconds);
         }
-        Ok(Outcome::Rendered)
+        Ok(Outcome::Rendered { said })
     }
 }

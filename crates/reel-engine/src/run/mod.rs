@@ -10,14 +10,18 @@
 
 mod destination;
 mod execute;
+pub(crate) mod facts;
+mod inputs;
 mod progress;
+mod work;
 
 pub use destination::{check_command_lines, check_destination, command_line_limit};
+pub use inputs::{FileStamp, InputFile};
 
 use crate::cache::Store;
 use crate::ffmpeg::Tools;
 use crate::verify;
-use destination::{place, reclaim_stale};
+use destination::place;
 use execute::{execute, Failure};
 use progress::Progress;
 use reel_core::plan::{How, Plan};
@@ -26,11 +30,15 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+use work::{reclaim_stale, WorkFolder};
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub overwrite: bool,
+    /// Files the export reads besides those the plan names (the timeline, the settings
+    /// file), and the plan's sources as they were probed: none is ever overwritten.
+    pub inputs: Vec<InputFile>,
     /// Log every command, shell-escaped, to stderr.
     pub verbose: bool,
     /// Set to stop: ffmpeg is killed and nothing is left behind.
@@ -48,20 +56,31 @@ pub enum RunError {
     IsInput { path: String, input: String },
     #[error("cannot write into {folder}: {reason}. Check that the folder exists and is writable")]
     Folder { folder: String, reason: String },
+    #[error("another reel{} is exporting to {path} now; wait for it to finish, or choose another output path", pid.as_ref().map_or(String::new(), |p| format!(" (process {p})")))]
+    Busy { path: String, pid: Option<String> },
     #[error("cannot prepare the work folder {path}: {reason}")]
     WorkFolder { path: String, reason: String },
-    #[error("ffmpeg failed in job {job} ({status}): {stderr}\n  command: {command}")]
-    Ffmpeg { job: String, status: String, stderr: String, command: String },
+    /// ffmpeg failed. `command` (shell-escaped) is for `--verbose` and the export log, not
+    /// for the sentence.
+    #[error("ffmpeg failed in job {job} ({status}): {reason}{}", advice.map_or(String::new(), |a| format!("; {a}")))]
+    Ffmpeg { job: String, status: String, reason: String, advice: Option<&'static str>, command: String },
     #[error("cannot start ffmpeg ({program}): {reason}")]
     Spawn { program: String, reason: String },
-    #[error("job {job} finished but what it wrote ({path}) is wrong: {problems}. ffmpeg reported success, so check the free space on that disk; nothing was written to the destination")]
-    Part { job: String, problems: String, path: String },
+    /// A job other than the last wrote a file that is not what the plan says: which
+    /// checks failed and what ffmpeg said although it exited 0.
+    #[error("job {job} finished but what it wrote ({path}) is wrong: {problems}. ffmpeg exited successfully{}; nothing was written to the destination: {}", said.as_ref().map_or(String::new(), |s| format!(" but said \"{s}\"")), said.as_deref().and_then(facts::advice).unwrap_or("export again, and if it fails the same way, run it with --verbose and report the command it shows with this message"))]
+    Part { job: String, problems: String, path: String, said: Option<String> },
     #[error("job {job}'s re-encoded frames cannot join the copied ones: {why}, so reel's encoder did not reproduce the source's encoder settings. Export with --strategy segments (reel export does this by itself)")]
     Unmatched { job: String, why: String },
     #[error("the plan cannot be run: {0}. This is a bug in reel; please report it with the timeline")]
     Plan(String),
-    #[error("the written file failed verification: {problems}. ffmpeg reported success, so this is likely a full disk or an ffmpeg bug; nothing was written to {path}")]
-    Verify { path: String, problems: String },
+    /// ffmpeg reported success but the file it wrote is not what the plan says: which
+    /// checks failed, and what is known (ffmpeg's own error lines, the room left on the
+    /// disk; the sources were checked and did not change).
+    #[error("{}", verify_sentence(path, problems, ffmpeg_said.as_deref(), *free))]
+    Verify { path: String, problems: Vec<String>, ffmpeg_said: Option<String>, free: Option<u64> },
+    #[error("{path} changed while it was being exported ({what}), so the export would not show it as it is; nothing was written to {destination}. Export again once the file is complete and no longer changing")]
+    SourceChanged { path: String, what: String, destination: String },
     #[error("cannot move the finished file to {path}: {reason}")]
     Rename { path: String, reason: String },
     #[error("cancelled; {path} was left as it was and temporary files were removed")]
@@ -70,12 +89,37 @@ pub enum RunError {
     CommandTooLong { job: String, bytes: usize, inputs: usize, limit: usize, fits: usize },
 }
 
+fn verify_sentence(path: &str, problems: &[String], said: Option<&str>, free: Option<u64>) -> String {
+    let mut s = format!("the written file failed verification: {}. ffmpeg exited successfully", problems.join("; "));
+    if let Some(said) = said {
+        s.push_str(&format!(" but said \"{said}\""));
+    }
+    s.push_str("; the sources did not change");
+    if let Some(free) = free {
+        s.push_str(&format!(", and {} is free on the destination's disk", facts::bytes(free)));
+    }
+    let advice = said.and_then(facts::advice).map_or_else(
+        || "export again, and if it fails the same way, run it with --verbose and report the command it shows with this message".to_owned(),
+        str::to_owned,
+    );
+    format!("{s}. Nothing was written to {path}: {advice}")
+}
+
 impl RunError {
+    /// What the sentence leaves out but a report needs (the ffmpeg command): for
+    /// `--verbose` and the export log.
+    pub fn details(&self) -> Option<String> {
+        match self {
+            Self::Ffmpeg { command, .. } => Some(format!("command: {command}")),
+            _ => None,
+        }
+    }
+
     /// The documented exit code for this error.
     pub fn exit_code(&self) -> i32 {
         use reel_wire::exit;
         match self {
-            Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } => exit::DESTINATION,
+            Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } | Self::Busy { .. } => exit::DESTINATION,
             Self::Cancelled { .. } => exit::CANCELLED,
             Self::CommandTooLong { .. } => exit::INVALID_INPUT,
             _ => exit::EXPORT_FAILED,
@@ -86,10 +130,10 @@ impl RunError {
     /// `verify` or `cancelled`.
     pub fn class(&self) -> &'static str {
         match self {
-            Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } => "destination",
+            Self::Exists { .. } | Self::IsInput { .. } | Self::Folder { .. } | Self::Busy { .. } => "destination",
             Self::WorkFolder { .. } | Self::Rename { .. } => "output",
             Self::Ffmpeg { .. } | Self::Spawn { .. } | Self::Plan(_) => "ffmpeg",
-            Self::Verify { .. } | Self::Part { .. } | Self::Unmatched { .. } => "verify",
+            Self::Verify { .. } | Self::Part { .. } | Self::SourceChanged { .. } | Self::Unmatched { .. } => "verify",
             Self::Cancelled { .. } => "cancelled",
             Self::CommandTooLong { .. } => "invalid_input",
         }
@@ -108,13 +152,11 @@ pub fn run_plan(
 ) -> Result<ExportReport, RunError> {
     let started = Instant::now();
     plan.validate().map_err(RunError::Plan)?;
-    let folder = check_destination(plan, destination, options.overwrite)?;
+    let folder = check_destination(plan, destination, &options.inputs, options.overwrite)?;
     check_command_lines(plan, &tools.ffmpeg)?;
     reclaim_stale(&folder);
-    let work = tempfile::Builder::new()
-        .prefix(".reel-")
-        .tempdir_in(&folder)
-        .map_err(|e| RunError::Folder { folder: folder.display().to_string(), reason: e.to_string() })?;
+    // Claimed before anything is encoded: a second export to this destination is refused now.
+    let work = WorkFolder::claim(&folder, destination)?;
     let cancelled = || RunError::Cancelled { path: destination.display().to_string() };
     on_event(Event::Stage(StageEvent { stage: "encode".to_owned() }));
     let mut progress = Progress::new(plan, on_event);
@@ -124,14 +166,20 @@ pub fn run_plan(
         match execute(plan, tools, work.path(), options, software, &mut progress) {
             Ok(done) => break done,
             Err(Failure::Cancelled) => return Err(cancelled()),
-            Err(Failure::Run(e)) => return Err(e),
+            Err(Failure::Run(e)) => {
+                // A source that changed is the cause to report, not what ffmpeg made of it.
+                if matches!(e, RunError::Ffmpeg { .. } | RunError::Part { .. }) {
+                    inputs::check_unchanged(&options.inputs, destination)?;
+                }
+                return Err(e);
+            }
             Err(Failure::Hardware { job, reason }) => {
                 // Decided once for the whole export: every video job runs again in software.
                 let reason = format!("{} failed: {reason}", plan.output.encoder);
                 progress.warn(format!("{reason}; re-running the export with the software encoder (job {job} failed first)"));
                 fallback = Some(reason);
                 software = true;
-                clear(work.path()).map_err(|e| RunError::WorkFolder { path: work.path().display().to_string(), reason: e.to_string() })?;
+                work.clear().map_err(|e| RunError::WorkFolder { path: work.path().display().to_string(), reason: e.to_string() })?;
             }
         }
     };
@@ -142,16 +190,33 @@ pub fn run_plan(
     let verify_started = Instant::now();
     let final_job = plan.job(&plan.final_job).ok_or_else(|| RunError::Plan(format!("no final job {}", plan.final_job)))?;
     let output = work.path().join(&final_job.id).join(&final_job.command.output);
-    let info = crate::probe::probe_streams(&tools.ffprobe, &output)
-        .map_err(|e| RunError::Verify { path: destination.display().to_string(), problems: e.to_string() })?;
-    let problems = verify::check(plan, &info, &output);
-    if !problems.is_empty() {
-        return Err(RunError::Verify { path: destination.display().to_string(), problems: problems.join("; ") });
-    }
+    let checked = crate::probe::probe_streams(&tools.ffprobe, &output).map_err(|e| vec![verify::unreadable(&e)]).and_then(|info| {
+        let problems = verify::check(plan, &info, &output);
+        if problems.is_empty() {
+            Ok(info)
+        } else {
+            Err(problems)
+        }
+    });
+    let info = match checked {
+        Ok(info) => info,
+        Err(problems) => {
+            inputs::check_unchanged(&options.inputs, destination)?;
+            return Err(RunError::Verify {
+                path: destination.display().to_string(),
+                problems,
+                ffmpeg_said: executed.final_said.clone(),
+                free: facts::free_space(&folder),
+            });
+        }
+    };
     timings.verify = verify_started.elapsed().as_secs_f64();
     if options.cancel.load(Ordering::SeqCst) {
         return Err(cancelled());
     }
+    // A source cut short or rewritten while ffmpeg read it gives frozen frames and silence
+    // that verification cannot see.
+    inputs::check_unchanged(&options.inputs, destination)?;
     place(&output, destination, options.overwrite)?;
     drop(work);
     if let Some(cache) = &options.cache {
@@ -211,17 +276,4 @@ fn software_encoder(plan: &Plan) -> String {
         .filter_map(|j| j.software_fallback.as_deref())
         .find_map(|c| c.output_options.windows(2).find(|w| w[0] == "-c:v").map(|w| w[1].clone()))
         .unwrap_or_else(|| "software".to_owned())
-}
-
-/// Empties a work folder for a re-run.
-fn clear(root: &Path) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(root)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            std::fs::remove_dir_all(&path)?;
-        } else {
-            std::fs::remove_file(&path)?;
-        }
-    }
-    Ok(())
 }

@@ -3,7 +3,9 @@
 //! fraction), done in proportion to the output time ffmpeg reports for it. The percent
 //! never goes back, arrives at least every 500 ms while anything runs (repeated when
 //! ffmpeg is quiet), and the `faststart` stage is announced when the final job has written
-//! its last frame and moves the index to the front.
+//! its last frame and writes the index at the front (its report reached the last frames,
+//! or it went quiet with less than a second of encoding left: ffmpeg reports nothing
+//! meanwhile).
 
 use reel_core::plan::Plan;
 use reel_wire::{Event, MessageEvent, ProgressEvent, StageEvent};
@@ -14,6 +16,19 @@ pub(super) const HEARTBEAT: Duration = Duration::from_millis(500);
 
 /// Progress events closer together than this are merged (many parallel jobs report).
 const MIN_GAP: Duration = Duration::from_millis(100);
+
+/// ffmpeg reports every 0.5 s while it encodes (`-stats_period 0.5`); quiet for this long,
+/// it has left its encoding loop.
+const ENCODING_OVER: Duration = Duration::from_millis(800);
+
+/// Whether ffmpeg has finished encoding and is finishing the file (flushing the encoders,
+/// writing the index at the front; it reports nothing more until that is done): its last
+/// report had `left` seconds of output
+/// to go, at `speed`, `quiet` ago. Either the report reached the last frames, or ffmpeg
+/// went quiet with less left than it encodes in a second.
+fn faststart_begun(left: f64, speed: Option<f64>, quiet: Duration, frame: f64) -> bool {
+    left <= 2.0 * frame || (quiet >= ENCODING_OVER && left <= speed.unwrap_or(1.0).max(0.1) + 2.0 * frame)
+}
 
 /// One `-progress` block.
 #[derive(Debug, Default, Clone)]
@@ -50,6 +65,8 @@ struct JobProgress {
     running: bool,
     fps: Option<f64>,
     speed: Option<f64>,
+    /// ffmpeg's last report while encoding: when, and how far (output seconds).
+    reported: Option<(Instant, f64)>,
 }
 
 pub(super) struct Progress<'a> {
@@ -116,14 +133,20 @@ impl<'a> Progress<'a> {
         let out_time = block.out_time.unwrap_or(0.0).min(j.expected);
         j.done = if block.end || j.expected <= 0.0 { 1.0 } else { (out_time / j.expected).clamp(0.0, 1.0) };
         (j.fps, j.speed) = (block.fps, block.speed);
+        j.reported = (!block.end).then(|| (Instant::now(), out_time));
         self.last_job.clone_from(&self.ids[i]);
-        // The final job's frames are all written but it runs on: it writes the index at
-        // the front of the file.
-        if Some(i) == self.final_index && !self.faststart_announced && !block.end && out_time >= j.expected - 2.0 * self.frame {
+        self.faststart(i);
+        self.send(false);
+    }
+
+    /// Announces the `faststart` stage once, when job `i` is the final one and its frames
+    /// are all written but it runs on: it writes the index at the front of the file.
+    fn faststart(&mut self, i: usize) {
+        let Some(j) = self.jobs.get(i).filter(|j| j.running && Some(i) == self.final_index && !self.faststart_announced) else { return };
+        if j.reported.is_some_and(|(at, out_time)| faststart_begun(j.expected - out_time, j.speed, at.elapsed(), self.frame)) {
             self.faststart_announced = true;
             (self.sink)(Event::Stage(StageEvent { stage: "faststart".to_owned() }));
         }
-        self.send(false);
     }
 
     /// Job `i` finished (rendered, or taken from the cache).
@@ -139,6 +162,9 @@ impl<'a> Progress<'a> {
     /// Called while waiting: repeats the last progress when nothing was said for
     /// [`HEARTBEAT`].
     pub fn tick(&mut self) {
+        if let Some(i) = self.final_index {
+            self.faststart(i);
+        }
         if self.last_sent.is_none_or(|t| t.elapsed() >= HEARTBEAT) {
             self.send(true);
         }
@@ -180,6 +206,15 @@ impl<'a> Progress<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn faststart_begins_when_encoding_reached_the_end_or_went_quiet_near_it() {
+        let frame = 1.0 / 30.0;
+        assert!(faststart_begun(0.05, Some(2.0), Duration::ZERO, frame), "the last frames were reported");
+        assert!(!faststart_begun(0.6, Some(2.0), Duration::from_millis(300), frame), "still encoding: it reports every 0.5 s");
+        assert!(faststart_begun(0.6, Some(2.0), Duration::from_secs(1), frame), "quiet with 0.3 s of work left");
+        assert!(!faststart_begun(30.0, Some(2.0), Duration::from_secs(5), frame), "quiet far from the end: a slow input, not faststart");
+    }
 
     #[test]
     fn progress_blocks() {
