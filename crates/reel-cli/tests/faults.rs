@@ -372,7 +372,10 @@ fn ffmpeg_exiting_0_after_a_failed_trailer_is_reported_with_what_it_said() {
             which("ffmpeg").unwrap().display()
         ),
     );
-    let run = env.reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).code(exit::EXPORT_FAILED);
+    // The single pass (one job writing the output): SHORT is otherwise a smart render.
+    let run = env
+        .reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--strategy", "single_pass"])
+        .code(exit::EXPORT_FAILED);
     run.stderr_has(&[
         "error: the written file failed verification: ",
         "ffmpeg exited successfully but said \"Error writing trailer of file:output.mp4: No space left on device\"; the sources did not change, and ",
@@ -418,7 +421,10 @@ fn an_ffmpeg_failure_names_the_line_that_explains_it() {
          echo '[vf#0:0 @ 0x57] Error sending frames to consumers: Generic error in an external library' >&2; \
          echo 'Conversion failed!' >&2; exit 1",
     );
-    let run = env.reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none"]).code(exit::EXPORT_FAILED);
+    // The single pass's one job, `export` (SHORT is otherwise a smart render).
+    let run = env
+        .reel(&["--ffmpeg", &ffmpeg, "export", "timeline.json", "-o", "out.mp4", "--progress", "none", "--strategy", "single_pass"])
+        .code(exit::EXPORT_FAILED);
     assert_eq!(
         run.stderr(),
         "error: ffmpeg failed in job export (exit code 1): OpenEncodeSessionEx failed: unsupported device (2): (no details); No capable devices found\n"
