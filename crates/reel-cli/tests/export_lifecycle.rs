@@ -208,8 +208,13 @@ fn cancel_with(signal: &str) {
         assert!(started.elapsed() < Duration::from_secs(120), "no progress within 2 minutes");
     }
     assert!(env.leftovers().len() == 1, "a work folder exists while encoding: {:?}", env.leftovers());
-    let running = common::processes_in(env.dir.path());
-    assert!(running.len() >= 2, "two segments and the audio run at once: {running:?}");
+    // Two segments and the audio start within moments of the first progress event.
+    let ffmpegs = || common::processes_in(env.dir.path()).into_iter().filter(|p| p.contains("ffmpeg")).collect::<Vec<_>>();
+    let waited = Instant::now();
+    while ffmpegs().len() < 2 && waited.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(ffmpegs().len() >= 2, "two segments and the audio run at once: {:?}", common::processes_in(env.dir.path()));
     let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
