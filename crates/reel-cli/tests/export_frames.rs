@@ -34,6 +34,37 @@ fn copy_path_same_format_keyframe_cuts() {
     assert_clean_cfr(&out, 30.0);
 }
 
+/// The concat list ends each copied piece at its end keyframe's decode time, which ffprobe
+/// prints rounded to the microsecond. Where x264's B-frame delay makes that time round up
+/// (22/24 s at 24 fps with x264's defaults, 29/30 s at 30 fps with one B-frame), the keyframe
+/// and the B-frames before it leaked into the piece: 92 frames for 90, and "Non-monotonous
+/// DTS". Every piece here ends on such a keyframe.
+#[test]
+fn copy_path_ends_pieces_on_keyframes_whose_decode_time_rounds_up() {
+    for (id, fps, params) in [(60u8, 24u32, ""), (61, 30, "bframes=1")] {
+        let env = Env::new();
+        let spec = reel_testkit::ClipSpec { x264_params: params, ..reel_testkit::ClipSpec::new(id, 320, 180, fps, 5.0) };
+        env.media("a.mp4", &reel_testkit::clip(&spec));
+        let report = env.export(
+            r#"{"reel":1,"output":{"width":"source","height":"source","fps":"source"},
+                "video":[{"source":"a.mp4","in":1,"out":3},{"source":"a.mp4","in":4,"out":5},{"source":"a.mp4","in":0,"out":1}]}"#,
+            &[],
+        );
+        assert_eq!(report["strategy"], "copy", "{fps} fps {params}");
+        let f = f64::from(fps);
+        let items = [
+            Item::Clip { source: id, fps: f, in_s: 1.0, out_s: 3.0, audio: true },
+            Item::Clip { source: id, fps: f, in_s: 4.0, out_s: 5.0, audio: true },
+            Item::Clip { source: id, fps: f, in_s: 0.0, out_s: 1.0, audio: true },
+        ];
+        let out = env.path("out.mp4");
+        assert_frames(&out, None, &expected_frames(&items, f));
+        assert_beeps(&out, &expected_beeps(&items), 1.0 / f);
+        assert_streaming_mp4(&out, 4.0, 1.0 / f);
+        assert_clean_cfr(&out, f);
+    }
+}
+
 fn off_keyframe_cuts_gap_and_silent_clip_into_60fps_as(strategy: &str) {
     let env = Env::new();
     env.media("a.mp4", &fixture(Fixture::Small30));

@@ -30,6 +30,14 @@ use crate::validate::fmt_s;
 /// A keyframe this close to a cut counts as on it (ffprobe prints microseconds).
 const KEYFRAME_TOLERANCE: f64 = 1e-4;
 
+/// How far before the end keyframe's DTS the `outpoint` goes. ffprobe prints times rounded
+/// to the microsecond, and the concat demuxer ends a piece at the first packet whose exact
+/// DTS is at or past the outpoint: a DTS rounded up (0.966667 for 29/30 s, 0.916667 for
+/// 22/24 s: x264's B-frame delay at 30 or 60 fps with one B-frame, at 24 fps with its
+/// defaults) let the keyframe and the B-frames before it into the piece. One microsecond
+/// less is before the exact DTS either way, and still after every earlier packet.
+const OUTPOINT_MARGIN: f64 = 1e-6;
+
 /// One piece of the concat list: keyframe-aligned source range.
 struct Piece {
     /// Keyframe where the piece starts (pts).
@@ -238,7 +246,7 @@ pub(super) fn plan(ctx: &Context<'_>, decisions: Vec<Decision>) -> Plan {
             list.push_str(&format!("inpoint {}\n", secs(p.start)));
         }
         if let (Some(end), Some(dts)) = (p.end, p.end_dts) {
-            list.push_str(&format!("outpoint {}\nduration {}\n", secs(dts), secs(end - p.start)));
+            list.push_str(&format!("outpoint {}\nduration {}\n", secs(dts - OUTPOINT_MARGIN), secs(end - p.start)));
         }
     }
     let layout = Layout::new(&shown, media, settings).unwrap_or_else(|_| layout.clone());
