@@ -46,13 +46,21 @@ const AUDIO_OPTIONS: [&str; 5] = ["-c:a", "-b:a", "-ar", "-ac", "-aac_coder"];
 
 impl Encoding {
     pub fn from_plan(plan: &Plan) -> Result<Self, String> {
-        let job = plan.jobs.first().ok_or("reel's plan has no job")?;
-        let options = &job.command.output_options;
-        let pick = |keys: &[&str]| -> Vec<String> {
-            options.windows(2).filter(|w| keys.contains(&w[0].as_str())).flat_map(|w| w.iter().cloned()).collect()
+        // The job that encodes video and the one that encodes audio: one job in a single pass,
+        // a render and an audio job in a segmented plan (whose first job may be either).
+        let encodes =
+            |key: &str| plan.jobs.iter().map(|j| &j.command.output_options).find(|o| o.windows(2).any(|w| w[0] == key && w[1] != "copy"));
+        let first = &plan.jobs.first().ok_or("reel's plan has no job")?.command.output_options;
+        let pick = |key: &str, keys: &[&str]| -> Vec<String> {
+            encodes(key).unwrap_or(first).windows(2).filter(|w| keys.contains(&w[0].as_str())).flat_map(|w| w.iter().cloned()).collect()
         };
         let audio = plan.output.audio.as_ref().ok_or("reel's plan has no audio output; every bench workload has audio")?;
-        Ok(Self { video: pick(&VIDEO_OPTIONS), audio: pick(&AUDIO_OPTIONS), sample_rate: audio.sample_rate, channels: audio.channels })
+        Ok(Self {
+            video: pick("-c:v", &VIDEO_OPTIONS),
+            audio: pick("-c:a", &AUDIO_OPTIONS),
+            sample_rate: audio.sample_rate,
+            channels: audio.channels,
+        })
     }
 
     fn channel_layout(&self) -> String {

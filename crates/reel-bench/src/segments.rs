@@ -99,7 +99,9 @@ fn exports(
 pub fn bench_segments(tools: &Tools, scale: Scale, media: &Media, dir: &Path, runs: u32) -> Result<SegmentsResult, String> {
     let w = workload::overlay(scale, media);
     let timeline = write_timeline(dir, "timeline.json", &w.timeline())?;
-    let plan = parse_plan(&tools.reel_plan_with(&timeline, &["--strategy", "segments", "--no-cache"])?)?;
+    // The hand-written single pass encodes as reel's single pass would (a segment's
+    // encoder options add what joining needs: closed GOPs, `stitchable`).
+    let plan = parse_plan(&tools.reel_plan_with(&timeline, &["--strategy", "single_pass", "--no-cache"])?)?;
     let enc = Encoding::from_plan(&plan)?;
     let output = dir.join("reel.mp4");
     let hand = reference(Method::SinglePass, &w, &enc, dir, &output);
