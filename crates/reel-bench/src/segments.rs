@@ -139,7 +139,7 @@ pub fn bench_segments(tools: &Tools, scale: Scale, media: &Media, dir: &Path, ru
     let auto = parse_plan(&tools.reel_plan_with(&timeline, &["--strategy", "segments", "--no-cache"])?)?;
     Ok(SegmentsResult {
         about: w.about.clone(),
-        segments: plan.stretches.len(),
+        segments: auto.stretches.len(),
         default_jobs: auto.parallel,
         reference_commands: hand
             .steps

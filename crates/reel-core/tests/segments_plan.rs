@@ -236,3 +236,21 @@ fn the_layout_names_the_frames_each_effect_touches() {
         [(0, 15, "video[0].fade_in"), (90, 120, "video[1] (dip)"), (90, 150, "video[2] (speed 2)"), (24, 30, "overlays[0].fade_out")]
     );
 }
+
+#[test]
+fn two_cores_render_two_segments_at_once_but_do_not_choose_segments_alone() {
+    let timeline = parse(BASE, "/media").unwrap();
+    let with = |strategy, cores, jobs| {
+        let options = PlanOptions { strategy, cores, jobs, ..PlanOptions::default() };
+        plan_with(&timeline, &media(), &timeline.output, &Capabilities::software_only(), &options).unwrap()
+    };
+    // Two cores: segments run two at a time (one encode's start and drain leave a core idle)...
+    assert_eq!(with(Some(Strategy::Segments), 2, None).parallel, 2);
+    assert_eq!(with(Some(Strategy::Segments), 1, None).parallel, 1);
+    // ...unless --jobs says otherwise...
+    assert_eq!(with(Some(Strategy::Segments), 2, Some(1)).parallel, 1);
+    assert_eq!(with(Some(Strategy::Segments), 2, Some(3)).parallel, 3);
+    // ...and with the cache off, two encodes on two cores are not a reason for segments.
+    let auto = with(None, 2, None);
+    assert_eq!(auto.strategy, Strategy::SinglePass, "{}", auto.explanation());
+}

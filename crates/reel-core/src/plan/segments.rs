@@ -180,7 +180,7 @@ impl Segmenter {
             output: layout.output_spec(ctx.encoder.codec.as_str(), &ctx.encoder.encoder, ctx.encoder.preset.as_str()),
             jobs,
             final_job,
-            parallel: ctx.parallel,
+            parallel: ctx.at_once(),
             stretches,
             decisions,
             warnings: self.warnings,

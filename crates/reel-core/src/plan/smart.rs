@@ -249,7 +249,7 @@ impl<'a> Smart<'a> {
             output,
             jobs,
             final_job,
-            parallel: ctx.parallel,
+            parallel: ctx.at_once(),
             stretches,
             decisions,
             warnings,
