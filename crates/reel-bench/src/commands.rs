@@ -33,7 +33,7 @@ pub struct Reference {
 pub struct Encoding {
     /// `-c:v … -preset … -crf … -pix_fmt …` as reel passes them.
     pub video: Vec<String>,
-    /// `-c:a aac -b:a … -ar … -ac … -aac_coder …` as reel passes them.
+    /// `-c:a aac -b:a … -ar … -ac …` as reel passes them.
     pub audio: Vec<String>,
     pub sample_rate: u32,
     pub channels: u32,
@@ -42,7 +42,7 @@ pub struct Encoding {
 /// Output options that choose how video is encoded.
 const VIDEO_OPTIONS: [&str; 6] = ["-c:v", "-preset", "-crf", "-pix_fmt", "-x265-params", "-tag:v"];
 /// Output options that choose how audio is encoded.
-const AUDIO_OPTIONS: [&str; 5] = ["-c:a", "-b:a", "-ar", "-ac", "-aac_coder"];
+const AUDIO_OPTIONS: [&str; 4] = ["-c:a", "-b:a", "-ar", "-ac"];
 
 impl Encoding {
     pub fn from_plan(plan: &Plan) -> Result<Self, String> {

@@ -230,13 +230,8 @@ pub(super) fn mix_tracks(
 }
 
 /// Output options for the AAC encode of the finished audio.
-///
-/// From 96 kbit/s up, ffmpeg's AAC encoder gets its `fast` coder: half the CPU of the
-/// default `twoloop` (60 s of 48 kHz stereo at 192k: 1.4 s against 2.7 s here, the largest
-/// part of a copy export), and its authors judge it at least as good at such bitrates
-/// (ffmpeg made it the default in 2018 for that reason). Below that, `twoloop` sounds better.
 pub(super) fn encode_args(layout: &Layout) -> Vec<String> {
-    let mut args = vec![
+    vec![
         "-c:a".to_owned(),
         "aac".to_owned(),
         "-b:a".to_owned(),
@@ -245,36 +240,5 @@ pub(super) fn encode_args(layout: &Layout) -> Vec<String> {
         layout.sample_rate.to_string(),
         "-ac".to_owned(),
         layout.channels.to_string(),
-    ];
-    if bits_per_second(&layout.audio_bitrate).is_some_and(|b| b >= FAST_AAC_FROM) {
-        args.extend(["-aac_coder".to_owned(), "fast".to_owned()]);
-    }
-    args
-}
-
-/// The bitrate from which the AAC encode uses the `fast` coder.
-const FAST_AAC_FROM: f64 = 96_000.0;
-
-/// A bitrate such as "192k", "1.5M" or "128000" in bits per second.
-fn bits_per_second(b: &str) -> Option<f64> {
-    let (digits, scale) = match b.as_bytes().last()? {
-        b'k' | b'K' => (&b[..b.len() - 1], 1e3),
-        b'M' => (&b[..b.len() - 1], 1e6),
-        _ => (b, 1.0),
-    };
-    digits.parse::<f64>().ok().map(|v| v * scale)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bits_per_second;
-
-    #[test]
-    fn bitrates_are_read_in_bits_per_second() {
-        assert_eq!(bits_per_second("192k"), Some(192_000.0));
-        assert_eq!(bits_per_second("1.5M"), Some(1_500_000.0));
-        assert_eq!(bits_per_second("64000"), Some(64_000.0));
-        assert_eq!(bits_per_second("k"), None);
-        assert_eq!(bits_per_second(""), None);
-    }
+    ]
 }
