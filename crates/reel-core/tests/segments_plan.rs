@@ -238,19 +238,18 @@ fn the_layout_names_the_frames_each_effect_touches() {
 }
 
 #[test]
-fn two_cores_render_two_segments_at_once_but_do_not_choose_segments_alone() {
+fn jobs_come_from_the_cores_unless_given() {
     let timeline = parse(BASE, "/media").unwrap();
-    let with = |strategy, cores, jobs| {
-        let options = PlanOptions { strategy, cores, jobs, ..PlanOptions::default() };
-        plan_with(&timeline, &media(), &timeline.output, &Capabilities::software_only(), &options).unwrap()
+    let with = |cores, jobs| {
+        let options = PlanOptions { strategy: Some(Strategy::Segments), cores, jobs, ..PlanOptions::default() };
+        plan_with(&timeline, &media(), &timeline.output, &Capabilities::software_only(), &options).unwrap().parallel
     };
-    // Two cores: segments run two at a time (one encode's start and drain leave a core idle)...
-    assert_eq!(with(Some(Strategy::Segments), 2, None).parallel, 2);
-    assert_eq!(with(Some(Strategy::Segments), 1, None).parallel, 1);
-    // ...unless --jobs says otherwise...
-    assert_eq!(with(Some(Strategy::Segments), 2, Some(1)).parallel, 1);
-    assert_eq!(with(Some(Strategy::Segments), 2, Some(3)).parallel, 3);
-    // ...and with the cache off, two encodes on two cores are not a reason for segments.
-    let auto = with(None, 2, None);
+    // 640x360: one x264 keeps about 2 cores busy.
+    assert_eq!(with(2, None), 1);
+    assert_eq!(with(8, None), 4);
+    assert_eq!(with(2, Some(3)), 3);
+    // With the cache off, one encode at a time is no reason for segments.
+    let options = PlanOptions { cores: 2, ..PlanOptions::default() };
+    let auto = plan_with(&timeline, &media(), &timeline.output, &Capabilities::software_only(), &options).unwrap();
     assert_eq!(auto.strategy, Strategy::SinglePass, "{}", auto.explanation());
 }

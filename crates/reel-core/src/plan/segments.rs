@@ -180,7 +180,7 @@ impl Segmenter {
             output: layout.output_spec(ctx.encoder.codec.as_str(), &ctx.encoder.encoder, ctx.encoder.preset.as_str()),
             jobs,
             final_job,
-            parallel: ctx.at_once(),
+            parallel: ctx.parallel,
             stretches,
             decisions,
             warnings: self.warnings,

@@ -249,7 +249,7 @@ impl<'a> Smart<'a> {
             output,
             jobs,
             final_job,
-            parallel: ctx.at_once(),
+            parallel: ctx.parallel,
             stretches,
             decisions,
             warnings,

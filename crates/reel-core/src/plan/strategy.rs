@@ -32,19 +32,6 @@ pub(super) struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// Render jobs a segmented or smart plan runs at once: [`Context::parallel`], but at
-    /// least two where there are two cores and `--jobs` was not given. A segment is a few
-    /// seconds, and while one encode fills or drains x264's frame threads the other keeps
-    /// the cores busy (60 s of 1080p as 19 segments on 2 cores: 68.5 s two at a time, 71.1 s
-    /// one at a time). Whether segments pay for themselves is still judged on `parallel`.
-    pub fn at_once(&self) -> usize {
-        if self.options.jobs.is_some() {
-            self.parallel
-        } else {
-            self.parallel.max(self.options.cores.min(2))
-        }
-    }
-
     /// The measured widths of text lines (none when not measured).
     pub fn text_widths(&self) -> &super::text::TextWidths {
         static NONE: super::text::TextWidths = std::collections::BTreeMap::new();
