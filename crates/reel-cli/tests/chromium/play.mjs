@@ -18,24 +18,11 @@
 // fewer frames than it holds: on a loaded machine a headless page can miss a frame's
 // presentation without anything being wrong with the file.
 
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import os from "node:os";
-import path from "node:path";
 import { chromium } from "playwright-core";
+import { chromiumVersion, launch } from "../../../../packages/reel-web/test/browser/chromium.mjs";
 
-const CHROMIUM = process.env.REEL_CHROMIUM ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const RATES = [1, 0.5, 0.25];
 
 /** Serves one file at /video.mp4 (with byte ranges, as media elements ask) and a page at /. */
@@ -123,14 +110,15 @@ async function playInPage({ n, rate }) {
 }
 
 const spec = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-if (!fs.existsSync(CHROMIUM)) {
-  console.error(`there is no Chromium at ${CHROMIUM}; install Debian's package (apt-get install chromium; scripts/setup.sh --test does), or set REEL_CHROMIUM`);
+let version;
+try {
+  version = chromiumVersion();
+} catch (e) {
+  console.error(e.message);
   process.exit(2);
 }
-const version = execFileSync(CHROMIUM, ["--version"], { encoding: "utf8" }).trim();
 const server = await serve(spec.files.map((f) => f.path));
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), "reel-chromium-"));
-const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+const { context, close } = await launch(chromium, "reel-chromium-");
 const results = [];
 try {
   for (const [n, file] of spec.files.entries()) {
@@ -149,8 +137,7 @@ try {
     results.push({ path: file.path, ...result });
   }
 } finally {
-  await context.close();
+  await close();
   server.close();
-  fs.rmSync(profile, { recursive: true, force: true });
 }
 console.log(JSON.stringify({ chromium: version, results }));

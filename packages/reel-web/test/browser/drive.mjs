@@ -16,27 +16,14 @@
 // planning, encoding, verifying, handing the MP4 back), and the CPU seconds every Chromium
 // process used meanwhile (from /proc: how many cores ffmpeg.wasm really kept busy).
 
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { serve } from "../../demo/server.mjs";
+import { CHROMIUM, chromiumVersion, launch } from "./chromium.mjs";
 
-export const CHROMIUM = process.env.REEL_CHROMIUM ?? "/usr/bin/chromium";
-
-/** The flags the browser runs with: headless, and nothing that reaches out to the network
- * (a closed network refuses Chromium's background connections). */
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+export { CHROMIUM, CHROMIUM_ARGS } from "./chromium.mjs";
 
 const TICKS = 100; // Linux USER_HZ: /proc/*/stat counts CPU time in 1/100 s.
 
@@ -90,17 +77,13 @@ function cpuMeter(root) {
 }
 
 export async function drive(spec) {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`there is no Chromium at ${CHROMIUM}; install Debian's package (apt-get install chromium), which scripts/setup.sh does, or set REEL_CHROMIUM`);
-  }
+  const version = chromiumVersion();
   fs.mkdirSync(spec.results, { recursive: true });
-  const version = execFileSync(CHROMIUM, ["--version"], { encoding: "utf8" }).trim();
   const servers = {
     true: await serve({ isolation: true, media: spec.media, results: spec.results }),
     false: await serve({ isolation: false, media: spec.media, results: spec.results }),
   };
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "reel-web-chromium-"));
-  const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const { context: browser, profile, close } = await launch(chromium, "reel-web-chromium-");
   // A persistent context has no Browser object to ask: find its process by its profile.
   const pid = findBrowserPid(profile);
   const results = [];
@@ -140,10 +123,9 @@ export async function drive(spec) {
       await page.close();
     }
   } finally {
-    await browser.close();
+    await close();
     await servers.true.close();
     await servers.false.close();
-    fs.rmSync(profile, { recursive: true, force: true });
   }
   return { chromium: CHROMIUM, version, cores: os.cpus().length, runs: results, guard };
 }
